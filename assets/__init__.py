@@ -1,0 +1,1 @@
+"""Dagster assets: ingest, validate, model, KPIs, publish."""
