@@ -1,0 +1,58 @@
+# Two commands for a new user: `make run` and `make test`. Everything else is set up by them.
+SHELL := /bin/bash
+export UV_COMPILE_BYTECODE := 1
+export PYTHONPATH := $(CURDIR)
+export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
+UV ?= $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+RUN := $(UV) run --frozen
+DEMO_PLANS ?= 5000
+PORT ?= 8501
+
+.PHONY: setup run materialize demo-data dashboard dagster test test-browser browser-deps bench lint format clean
+
+setup: .venv/.synced $(DAGSTER_HOME)/dagster.yaml
+
+$(UV):
+	python3 -m pip install --quiet --user uv || python3 -m pip install --quiet uv
+
+.venv/.synced: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen
+	touch $@
+
+$(DAGSTER_HOME)/dagster.yaml: pipelines/dagster.yaml
+	mkdir -p $(DAGSTER_HOME) && cp pipelines/dagster.yaml $@
+
+demo-data: setup
+	$(RUN) python -m pipelines.demo_data --only-if-empty --plans $(DEMO_PLANS)
+
+materialize: setup
+	$(RUN) python -m pipelines.run
+
+dashboard: setup
+	$(RUN) streamlit run dashboards/app.py --server.port $(PORT) --server.headless true
+
+run: demo-data materialize dashboard
+
+dagster: setup
+	$(RUN) dagster dev -m pipelines.definitions
+
+test: setup
+	$(RUN) pytest -q -m "not browser" -n 2
+
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium)
+
+test-browser: setup browser-deps
+	$(RUN) pytest -q -m browser
+
+bench: setup
+	$(RUN) python -m bench.run --plans $${BENCH_PLANS:-1000000} --report bench/report.json
+
+lint: setup
+	$(RUN) ruff check . && $(RUN) ruff format --check .
+
+format: setup
+	$(RUN) ruff check --fix . && $(RUN) ruff format .
+
+clean:
+	rm -rf data/warehouse .dagster_home

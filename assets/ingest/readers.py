@@ -1,0 +1,321 @@
+"""Read one delivery file (CSV, Excel, Parquet) into a DuckDB temp table of text columns.
+
+Every value is kept as text here; typing, code mapping and the contract's rules belong to the
+validation stage, so that a bad value becomes a quarantined row instead of a failed load.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+import duckdb
+
+from assets.warehouse import quote_ident
+
+SUPPORTED_SUFFIXES = (".csv", ".txt", ".xlsx", ".parquet")
+DELIVERY_TABLE = "_delivery"
+_SNIFF_BYTES = 64 * 1024
+_CHUNK = 8 * 1024 * 1024
+
+
+class DeliveryRejected(Exception):
+    """The file is not a readable table; the message says why, in words a steward can act on."""
+
+
+@dataclass
+class MalformedRow:
+    row_number: int
+    error: str
+    line: str
+
+
+@dataclass
+class ReadResult:
+    """What `read_delivery` left in the temp table `_delivery`."""
+
+    rows_read: int
+    columns: list[str]
+    unknown_columns: list[str]
+    dialect: str
+    malformed: list[MalformedRow] = field(default_factory=list)
+
+
+def map_headers(
+    headers: list[str], aliases: dict[str, str], normalise: Callable[[str], str]
+) -> tuple[dict[int, str], list[str]]:
+    """Positions of recognised headers -> canonical names (first wins), and unknown headers."""
+    mapped: dict[int, str] = {}
+    unknown: list[str] = []
+    for position, header in enumerate(headers):
+        canonical = aliases.get(normalise(header or ""))
+        if canonical is None:
+            if (header or "").strip():
+                unknown.append(header.strip())
+        elif canonical not in mapped.values():
+            mapped[position] = canonical
+    return mapped, unknown
+
+
+def detect_encoding(path: Path) -> str:
+    """'utf-8' (with or without BOM) when the whole file decodes as UTF-8, else 'cp1252'.
+
+    Swedish Excel writes Windows-1252; its å/ä/ö are invalid UTF-8, so one failed decode is
+    enough to tell them apart. Binary content is rejected before this is called.
+    """
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    with path.open("rb") as handle:
+        try:
+            while chunk := handle.read(_CHUNK):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return "cp1252"
+    return "utf-8"
+
+
+def _reject_binary(head: bytes) -> None:
+    if not head.strip():
+        raise DeliveryRejected("filen är tom (empty file)")
+    control = sum(1 for b in head if b < 32 and b not in (9, 10, 13))
+    if b"\x00" in head or control > len(head) // 100:
+        raise DeliveryRejected("filen är inte en texttabell (binary content, not CSV text)")
+
+
+def detect_delimiter(header_line: str) -> str:
+    counts = {delim: header_line.count(delim) for delim in (";", ",", "\t", "|")}
+    best = max(counts, key=lambda delim: counts[delim])
+    if counts[best] == 0:
+        return ","  # a single-column file
+    return best
+
+
+def _transcode_to_utf8(path: Path, encoding: str, directory: Path) -> Path:
+    target = Path(tempfile.mkstemp(suffix=".csv", dir=directory)[1])
+    decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
+    with path.open("rb") as source, target.open("w", encoding="utf-8", newline="") as sink:
+        while chunk := source.read(_CHUNK):
+            sink.write(decoder.decode(chunk))
+        sink.write(decoder.decode(b"", final=True))
+    return target
+
+
+def _load_rows_with_numbers(
+    con: duckdb.DuckDBPyConnection, select_sql: str, columns: list[str], malformed_rows: list[int]
+) -> int:
+    """Create `_delivery` with `_row` = the data row number in the file.
+
+    DuckDB keeps insertion order on load, so the n-th kept record is row n plus the number of
+    malformed rows (skipped by the reader) that came before it.
+    """
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _delivery_ordered AS {select_sql}")
+    col_list = ", ".join(quote_ident(c) for c in columns)
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _delivery_skips AS "
+        "SELECT unnest(?::BIGINT[]) AS skipped_row",
+        [sorted(malformed_rows)],
+    )
+    # Kept record k sits after every skipped row whose count of kept rows before it is < k;
+    # an ASOF join finds the last such skip (skips are few, rows are many).
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE {DELIVERY_TABLE} AS
+        WITH kept AS (SELECT {col_list}, rowid + 1 AS k FROM _delivery_ordered),
+        skips AS (
+            SELECT skipped_row - n AS kept_before, max(n) AS skips_so_far
+            FROM (SELECT skipped_row, row_number() OVER (ORDER BY skipped_row) AS n
+                  FROM _delivery_skips)
+            GROUP BY ALL
+        )
+        SELECT {col_list}, k + coalesce(skips.skips_so_far, 0) AS _row
+        FROM kept ASOF LEFT JOIN skips ON kept.k > skips.kept_before
+        """
+    )
+    con.execute("DROP TABLE _delivery_ordered")
+    con.execute("DROP TABLE _delivery_skips")
+    return con.execute(f"SELECT count(*) FROM {DELIVERY_TABLE}").fetchone()[0]
+
+
+def _read_csv(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    aliases: dict[str, str],
+    normalise: Callable[[str], str],
+    scratch: Path,
+) -> ReadResult:
+    with path.open("rb") as handle:
+        head = handle.read(_SNIFF_BYTES)
+    _reject_binary(head)
+    encoding = detect_encoding(path)
+    source = path if encoding == "utf-8" else _transcode_to_utf8(path, encoding, scratch)
+    try:
+        text_head = head.decode(encoding, errors="replace").lstrip("\ufeff")
+        header_line = text_head.splitlines()[0] if text_head.splitlines() else ""
+        delimiter = detect_delimiter(header_line)
+        headers = next(csv.reader(io.StringIO(header_line), delimiter=delimiter), [])
+        mapped, unknown = map_headers(headers, aliases, normalise)
+        if not mapped:
+            raise DeliveryRejected(
+                "ingen känd kolumnrubrik på första raden (no known column header on line 1): "
+                + ", ".join(h.strip() for h in headers[:10])
+            )
+        positional = [f"c{i}" for i in range(len(headers))]
+        reader = (
+            f"read_csv({_sql_str(str(source))}, delim={_sql_str(delimiter)}, quote='\"', "
+            "escape='\"', header=true, all_varchar=true, store_rejects=true, "
+            f"rejects_table='_rejects', rejects_scan='_reject_scans', "
+            f"names={_sql_list(positional)})"
+        )
+        columns = list(mapped.values())
+        select = ", ".join(f"c{pos} AS {quote_ident(name)}" for pos, name in mapped.items())
+        try:
+            con.execute(f"CREATE OR REPLACE TEMP TABLE _delivery_read AS SELECT {select} FROM {reader}")
+        except duckdb.Error as exc:
+            raise DeliveryRejected(f"filen kunde inte läsas som CSV: {_first_line(exc)}") from exc
+        rejects = con.execute(
+            "SELECT line - 1 AS row_number, string_agg(DISTINCT error_type, ', '), any_value(csv_line) "
+            "FROM _rejects GROUP BY line ORDER BY line"
+        ).fetchall()
+        malformed = [MalformedRow(int(r), str(e), str(line or "")) for r, e, line in rejects]
+        rows = _load_rows_with_numbers(
+            con, "SELECT * FROM _delivery_read", columns, [m.row_number for m in malformed]
+        )
+        con.execute("DROP TABLE _delivery_read")
+        dialect = f"csv {encoding}{' BOM' if head.startswith(codecs.BOM_UTF8) else ''} {delimiter!r}"
+        return ReadResult(rows + len(malformed), columns, unknown, dialect, malformed)
+    finally:
+        if source != path:
+            source.unlink(missing_ok=True)
+
+
+def _cell_text(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    text = str(value)
+    return text if text.strip() else None
+
+
+def _read_xlsx(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    aliases: dict[str, str],
+    normalise: Callable[[str], str],
+) -> ReadResult:
+    import openpyxl  # only Excel deliveries pay for it
+    import pyarrow as pa
+
+    try:
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a broken file
+        raise DeliveryRejected(f"filen kunde inte läsas som Excel (.xlsx): {exc}") from exc
+    try:
+        rows = workbook.worksheets[0].iter_rows(values_only=True)
+        headers = [str(h) if h is not None else "" for h in next(rows, ())]
+        mapped, unknown = map_headers(headers, aliases, normalise)
+        if not mapped:
+            raise DeliveryRejected("ingen känd kolumnrubrik på första raden (no known column header)")
+        values: dict[str, list[str | None]] = {name: [] for name in mapped.values()}
+        row_numbers: list[int] = []
+        for number, row in enumerate(rows, start=1):
+            if all(cell is None for cell in row):
+                continue
+            row_numbers.append(number)
+            for pos, name in mapped.items():
+                values[name].append(_cell_text(row[pos]) if pos < len(row) else None)
+    finally:
+        workbook.close()
+    table = pa.table({**values, "_row": pa.array(row_numbers, pa.int64())})
+    con.register("_xlsx_rows", table)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {DELIVERY_TABLE} AS SELECT * FROM _xlsx_rows")
+    con.unregister("_xlsx_rows")
+    return ReadResult(len(row_numbers), list(mapped.values()), unknown, "xlsx")
+
+
+def _read_parquet(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    aliases: dict[str, str],
+    normalise: Callable[[str], str],
+) -> ReadResult:
+    try:
+        schema = con.execute(
+            f"DESCRIBE SELECT * FROM read_parquet({_sql_str(str(path))})"
+        ).fetchall()
+    except duckdb.Error as exc:
+        raise DeliveryRejected(f"filen kunde inte läsas som Parquet: {_first_line(exc)}") from exc
+    headers = [name for name, *_ in schema]
+    types = {name: str(kind).upper() for name, kind, *_ in schema}
+    mapped, unknown = map_headers(headers, aliases, normalise)
+    if not mapped:
+        raise DeliveryRejected("ingen känd kolumn i Parquet-filen (no known column)")
+
+    def as_text(column: str) -> str:
+        ref = quote_ident(column)
+        if types[column].startswith("TIMESTAMP"):
+            # Date-only timestamps (how pandas writes dates) read as plain ISO dates.
+            return (
+                f"CASE WHEN {ref}::TIME = TIME '00:00:00' THEN strftime({ref}, '%Y-%m-%d') "
+                f"ELSE {ref}::VARCHAR END"
+            )
+        return f"{ref}::VARCHAR"
+
+    select = ", ".join(
+        f"{as_text(headers[pos])} AS {quote_ident(name)}" for pos, name in mapped.items()
+    )
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {DELIVERY_TABLE} AS SELECT {select}, "
+        f"file_row_number + 1 AS _row FROM read_parquet({_sql_str(str(path))}, file_row_number=true)"
+    )
+    rows = con.execute(f"SELECT count(*) FROM {DELIVERY_TABLE}").fetchone()[0]
+    return ReadResult(rows, list(mapped.values()), unknown, "parquet")
+
+
+def read_delivery(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    aliases: dict[str, str],
+    normalise: Callable[[str], str],
+    scratch: Path,
+) -> ReadResult:
+    """Load `path` into the temp table `_delivery` (canonical text columns + `_row`).
+
+    Raises `DeliveryRejected` when the file is not a readable table at all.
+    """
+    suffix = path.suffix.lower()
+    if path.stat().st_size == 0:
+        raise DeliveryRejected("filen är tom (empty file)")
+    if suffix in (".csv", ".txt"):
+        return _read_csv(con, path, aliases, normalise, scratch)
+    if suffix == ".xlsx":
+        return _read_xlsx(con, path, aliases, normalise)
+    if suffix == ".parquet":
+        return _read_parquet(con, path, aliases, normalise)
+    raise DeliveryRejected(
+        f"okänt filformat {suffix or '(inget)'}; stöds: {', '.join(SUPPORTED_SUFFIXES)}"
+    )
+
+
+def _sql_str(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _sql_list(values: list[str]) -> str:
+    return "[" + ", ".join(_sql_str(v) for v in values) + "]"
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

@@ -1,0 +1,44 @@
+"""Export every mart as Parquet and as a CSV that Swedish Excel opens as it is.
+
+Swedish Excel expects `;` between fields, a decimal comma, and a byte-order mark to recognise
+UTF-8 (otherwise å/ä/ö turn into mojibake).
+"""
+
+from __future__ import annotations
+
+import codecs
+import os
+import shutil
+from pathlib import Path
+
+import duckdb
+
+from assets.publish.serving import mart_tables
+from assets.warehouse import quote_ident
+
+
+def _literal(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def export_marts(con: duckdb.DuckDBPyConnection, export_dir: Path) -> list[Path]:
+    export_dir.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    for table in mart_tables(con):
+        source = f"marts.{quote_ident(table)}"
+        parquet = export_dir / f"{table}.parquet"
+        csv_file = export_dir / f"{table}.csv"
+        con.execute(f"COPY {source} TO {_literal(parquet)} (FORMAT parquet)")
+        plain = export_dir / f".{table}.csv.tmp"
+        con.execute(
+            f"COPY {source} TO {_literal(plain)} "
+            "(FORMAT csv, HEADER true, DELIMITER ';', DECIMAL_SEPARATOR ',', DATEFORMAT '%Y-%m-%d')"
+        )
+        with_bom = export_dir / f".{table}.csv.bom.tmp"
+        with plain.open("rb") as src, with_bom.open("wb") as dst:
+            dst.write(codecs.BOM_UTF8)
+            shutil.copyfileobj(src, dst, 8 * 1024 * 1024)
+        plain.unlink()
+        os.replace(with_bom, csv_file)
+        written += [parquet, csv_file]
+    return written

@@ -1,0 +1,31 @@
+"""The Dagster code location: every asset, check, resource, job and sensor, assembled here."""
+
+from __future__ import annotations
+
+from dagster import AssetSelection, Definitions, define_asset_job, in_process_executor
+
+from assets.ingest.assets import ingest_assets
+from assets.kpis import kpi_stage_assets
+from assets.model.assets import model_assets
+from assets.publish.assets import publish_assets
+from assets.validate import validate_assets, validate_checks
+from pipelines.resources import build_resources
+from pipelines.sensors import build_landing_sensor
+
+all_assets = [*ingest_assets, *validate_assets, *model_assets, *kpi_stage_assets, *publish_assets]
+
+sip_all = define_asset_job(
+    "sip_all",
+    selection=AssetSelection.all(include_sources=False),
+    description="Ingest, validate, model, compute the KPIs and publish: the whole pipeline.",
+)
+
+defs = Definitions(
+    assets=all_assets,
+    asset_checks=validate_checks,
+    jobs=[sip_all],
+    sensors=[build_landing_sensor(sip_all)],
+    resources=build_resources(),
+    # DuckDB allows one writer per file: run steps one after another in one process.
+    executor=in_process_executor,
+)
