@@ -21,6 +21,27 @@ def _literal(path: Path) -> str:
     return "'" + str(path).replace("'", "''") + "'"
 
 
+def _excel_columns(con: duckdb.DuckDBPyConnection, table: str) -> str:
+    """Select list that writes floating-point columns with a decimal comma (DuckDB's CSV writer
+    has no decimal-separator option); six decimals, trailing zeros trimmed."""
+    columns = con.execute(
+        "SELECT column_name, data_type FROM information_schema.columns "
+        "WHERE table_schema = 'marts' AND table_name = ? AND table_catalog = current_database() "
+        "ORDER BY ordinal_position",
+        [table],
+    ).fetchall()
+    parts = []
+    for name, data_type in columns:
+        column = quote_ident(name)
+        if data_type in ("DOUBLE", "FLOAT", "REAL") or data_type.startswith("DECIMAL"):
+            parts.append(
+                f"replace(rtrim(rtrim(printf('%.6f', {column}), '0'), '.'), '.', ',') AS {column}"
+            )
+        else:
+            parts.append(column)
+    return ", ".join(parts)
+
+
 def export_marts(con: duckdb.DuckDBPyConnection, export_dir: Path) -> list[Path]:
     export_dir.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
@@ -31,8 +52,8 @@ def export_marts(con: duckdb.DuckDBPyConnection, export_dir: Path) -> list[Path]
         con.execute(f"COPY {source} TO {_literal(parquet)} (FORMAT parquet)")
         plain = export_dir / f".{table}.csv.tmp"
         con.execute(
-            f"COPY {source} TO {_literal(plain)} "
-            "(FORMAT csv, HEADER true, DELIMITER ';', DECIMAL_SEPARATOR ',', DATEFORMAT '%Y-%m-%d')"
+            f"COPY (SELECT {_excel_columns(con, table)} FROM {source}) TO {_literal(plain)} "
+            "(FORMAT csv, HEADER true, DELIMITER ';', DATEFORMAT '%Y-%m-%d')"
         )
         with_bom = export_dir / f".{table}.csv.bom.tmp"
         with plain.open("rb") as src, with_bom.open("wb") as dst:
