@@ -1,0 +1,103 @@
+"""`make bench`: generate N plans, run every pipeline stage and time the dashboards.
+
+Each stage runs in its own process, so its wall time and peak resident memory (from `wait4`)
+are its own. The report is JSON; `README.md` explains how to read it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+PIPELINE_STAGES = ("ingest", "validate", "model", "kpi", "publish")
+
+
+def run_measured(command: list[str], env: dict[str, str]) -> dict:
+    """Run a command; return its wall time, peak RSS and the JSON it printed last, if any."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, text=True)
+    output = process.stdout.read()
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    measured = {
+        "command": " ".join(command[2:]),
+        "wall_seconds": round(time.perf_counter() - started, 2),
+        "peak_rss_mib": round(usage.ru_maxrss / 1024, 1),  # Linux reports KiB
+        "exit_code": process.returncode,
+    }
+    lines = [line for line in output.splitlines() if line.startswith("{")]
+    if lines:
+        measured["detail"] = json.loads(lines[-1])
+    if process.returncode != 0:
+        print(output, file=sys.stderr)
+        raise SystemExit(f"bench: {measured['command']} failed ({process.returncode})")
+    return measured
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--plans", type=int, default=1_000_000)
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--workdir", type=Path, default=Path("tmp/bench"))
+    parser.add_argument("--report", type=Path, default=Path("bench/report.json"))
+    parser.add_argument("--reuse-data", action="store_true", help="keep generated deliveries")
+    args = parser.parse_args()
+
+    landing = args.workdir / "landing"
+    warehouse_dir = args.workdir / "warehouse"
+    shutil.rmtree(warehouse_dir, ignore_errors=True)
+    if not args.reuse_data:
+        shutil.rmtree(landing, ignore_errors=True)
+    env = {
+        **os.environ,
+        "SIP_LANDING_DIR": str(landing),
+        "SIP_WAREHOUSE": str(warehouse_dir / "sip.duckdb"),
+        "SIP_SERVING": str(warehouse_dir / "sip_serving.duckdb"),
+        "SIP_EXPORT_DIR": str(warehouse_dir / "export"),
+    }
+    env.pop("SIP_AS_OF", None)
+    python = [sys.executable, "-m"]
+    report: dict = {
+        "plans": args.plans,
+        "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+    }
+    if not (args.reuse_data and landing.exists()):
+        report["generate"] = run_measured(
+            [*python, "pipelines.demo_data", "--plans", str(args.plans), "--seed", str(args.seed),
+             "--landing", str(landing)],
+            env,
+        )
+    report["stages"] = {}
+    for stage in PIPELINE_STAGES:
+        report["stages"][stage] = run_measured([*python, "bench.stage", stage], env)
+        print(f"{stage}: {report['stages'][stage]['wall_seconds']} s", file=sys.stderr)
+    stages = report["stages"].values()
+    report["pipeline"] = {
+        "wall_seconds": round(sum(s["wall_seconds"] for s in stages), 2),
+        "in_dagster_seconds": round(sum(s["detail"]["seconds"] for s in stages), 2),
+        "peak_rss_mib": max(s["peak_rss_mib"] for s in stages),
+        "validation_over_ingest": round(
+            report["stages"]["validate"]["detail"]["seconds"]
+            / report["stages"]["ingest"]["detail"]["seconds"],
+            3,
+        ),
+    }
+    report["dashboards"] = run_measured([*python, "bench.dashboards"], env)
+    args.report.parent.mkdir(parents=True, exist_ok=True)
+    args.report.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+    print(json.dumps(report["pipeline"], indent=2))
+    print(f"report: {args.report}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

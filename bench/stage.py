@@ -1,0 +1,37 @@
+"""Materialise one asset group of the pipeline in this process and print its step timings as JSON.
+
+`bench.run` starts one process per stage so that each stage's peak memory can be measured on
+its own (the warehouse file carries the state from one stage to the next).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+
+from dagster import AssetSelection, DagsterEventType, materialize
+
+
+def main(group: str) -> int:
+    from pipelines.definitions import all_assets, defs, validate_checks
+
+    started = time.perf_counter()
+    result = materialize(
+        [*all_assets, *validate_checks],
+        selection=AssetSelection.groups(group),
+        resources=defs.resources,
+        raise_on_error=False,
+    )
+    seconds = time.perf_counter() - started
+    steps = {
+        event.step_key: round(event.event_specific_data.duration_ms / 1000, 3)
+        for event in result.all_events
+        if event.event_type == DagsterEventType.STEP_SUCCESS
+    }
+    print(json.dumps({"group": group, "success": result.success, "seconds": seconds, "steps": steps}))
+    return 0 if result.success else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1]))
