@@ -117,8 +117,7 @@ def _load_rows_with_numbers(
     con.execute(f"CREATE OR REPLACE TEMP TABLE _delivery_ordered AS {select_sql}")
     col_list = ", ".join(quote_ident(c) for c in columns)
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE _delivery_skips AS "
-        "SELECT unnest(?::BIGINT[]) AS skipped_row",
+        "CREATE OR REPLACE TEMP TABLE _delivery_skips AS SELECT unnest(?::BIGINT[]) AS skipped_row",
         [sorted(malformed_rows)],
     )
     # Kept record k sits after every skipped row whose count of kept rows before it is < k;
@@ -174,8 +173,12 @@ def _read_csv(
         )
         columns = list(mapped.values())
         select = ", ".join(f"c{pos} AS {quote_ident(name)}" for pos, name in mapped.items())
+        # DuckDB appends to an existing rejects table: start each file with an empty one.
+        con.execute("DROP TABLE IF EXISTS _rejects; DROP TABLE IF EXISTS _reject_scans")
         try:
-            con.execute(f"CREATE OR REPLACE TEMP TABLE _delivery_read AS SELECT {select} FROM {reader}")
+            con.execute(
+                f"CREATE OR REPLACE TEMP TABLE _delivery_read AS SELECT {select} FROM {reader}"
+            )
         except duckdb.Error as exc:
             raise DeliveryRejected(f"filen kunde inte läsas som CSV: {_first_line(exc)}") from exc
         rejects = con.execute(
@@ -187,7 +190,9 @@ def _read_csv(
             con, "SELECT * FROM _delivery_read", columns, [m.row_number for m in malformed]
         )
         con.execute("DROP TABLE _delivery_read")
-        dialect = f"csv {encoding}{' BOM' if head.startswith(codecs.BOM_UTF8) else ''} {delimiter!r}"
+        dialect = (
+            f"csv {encoding}{' BOM' if head.startswith(codecs.BOM_UTF8) else ''} {delimiter!r}"
+        )
         return ReadResult(rows + len(malformed), columns, unknown, dialect, malformed)
     finally:
         if source != path:
@@ -198,7 +203,9 @@ def _cell_text(value: object) -> str | None:
     if value is None:
         return None
     if isinstance(value, datetime):
-        return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat()
+        return (
+            value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat()
+        )
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, bool):
@@ -227,7 +234,9 @@ def _read_xlsx(
         headers = [str(h) if h is not None else "" for h in next(rows, ())]
         mapped, unknown = map_headers(headers, aliases, normalise)
         if not mapped:
-            raise DeliveryRejected("ingen känd kolumnrubrik på första raden (no known column header)")
+            raise DeliveryRejected(
+                "ingen känd kolumnrubrik på första raden (no known column header)"
+            )
         values: dict[str, list[str | None]] = {name: [] for name in mapped.values()}
         row_numbers: list[int] = []
         for number, row in enumerate(rows, start=1):

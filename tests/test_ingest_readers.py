@@ -1,0 +1,156 @@
+"""Reading one delivery: formats, encodings, delimiters, headers, row numbers and rejections."""
+
+from __future__ import annotations
+
+import codecs
+from pathlib import Path
+
+import duckdb
+import openpyxl
+import pandas as pd
+import pytest
+
+from assets.ingest.readers import DELIVERY_TABLE, DeliveryRejected, read_delivery
+
+ALIASES = {
+    "sip_id": "sip_id",
+    "kommun": "municipality",
+    "municipality": "municipality",
+    "behov uppmärksammat": "need_date",
+    "need_date": "need_date",
+}
+
+
+def _normalise(header: str) -> str:
+    return header.strip().lower()
+
+
+ROWS = [
+    ("SIP-1", "Göteborg", "2026-01-05"),
+    ("SIP-2", "Malmö", "2026-02-10"),
+    ("SIP-3", "Åre", "2026-03-15"),
+]
+
+
+def _read(tmp_path: Path, path: Path) -> tuple[object, list[tuple]]:
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    con.execute("SET preserve_insertion_order = true")
+    result = read_delivery(con, path, ALIASES, _normalise, tmp_path)
+    rows = con.execute(
+        f"SELECT sip_id, municipality, need_date, _row FROM {DELIVERY_TABLE} ORDER BY _row"
+    ).fetchall()
+    con.close()
+    return result, rows
+
+
+def _write_csv(
+    path: Path, header: str, rows: list[tuple], delimiter: str, encoding: str, bom: bool = False
+) -> Path:
+    text = header + "\n" + "".join(delimiter.join(r) + "\n" for r in rows)
+    data = text.encode(encoding)
+    path.write_bytes((codecs.BOM_UTF8 if bom else b"") + data)
+    return path
+
+
+EXPECTED = [(*row, number) for number, row in enumerate(ROWS, start=1)]
+
+
+@pytest.mark.parametrize(
+    ("delimiter", "encoding", "bom", "dialect"),
+    [
+        (",", "utf-8", False, "csv utf-8 ','"),
+        (";", "utf-8", True, "csv utf-8 BOM ';'"),
+        (";", "cp1252", False, "csv cp1252 ';'"),
+        (",", "cp1252", False, "csv cp1252 ','"),
+    ],
+)
+def test_csv_dialects(
+    tmp_path: Path, delimiter: str, encoding: str, bom: bool, dialect: str
+) -> None:
+    header = delimiter.join(["sip_id", "Kommun", "Behov uppmärksammat"])
+    path = _write_csv(tmp_path / "d.csv", header, ROWS, delimiter, encoding, bom)
+    result, rows = _read(tmp_path, path)
+    assert result.dialect == dialect
+    assert rows == EXPECTED  # å/ä/ö survive, Swedish headers map to canonical names
+    assert result.rows_read == 3 and result.malformed == []
+
+
+def test_xlsx_with_date_cells(tmp_path: Path) -> None:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["SIP_ID", "Kommun", "Behov uppmärksammat", "Okänd kolumn"])
+    for sip_id, municipality, need in ROWS:
+        sheet.append([sip_id, municipality, pd.Timestamp(need).to_pydatetime(), "x"])
+    sheet.append([None, None, None, None])  # Excel's trailing empty rows are not data
+    workbook.save(tmp_path / "d.xlsx")
+    result, rows = _read(tmp_path, tmp_path / "d.xlsx")
+    assert result.dialect == "xlsx"
+    assert rows == EXPECTED
+    assert result.unknown_columns == ["Okänd kolumn"]
+
+
+def test_parquet_with_dates(tmp_path: Path) -> None:
+    frame = pd.DataFrame(ROWS, columns=["sip_id", "municipality", "need_date"])
+    frame["need_date"] = pd.to_datetime(frame["need_date"])
+    frame.to_parquet(tmp_path / "d.parquet")
+    result, rows = _read(tmp_path, tmp_path / "d.parquet")
+    assert result.dialect == "parquet"
+    assert rows == EXPECTED
+
+
+def test_malformed_lines_are_set_aside_with_their_row_numbers(tmp_path: Path) -> None:
+    path = tmp_path / "d.csv"
+    path.write_text(
+        "sip_id,municipality,need_date\n"
+        "SIP-1,Göteborg,2026-01-05\n"
+        "SIP-2,Malmö,2026-02-10,extra,fields\n"
+        '"SIP-3","Åre\nmed radbrytning",2026-03-15\n'
+        "SIP-4,Umeå,2026-04-01\n"
+        "SIP-5,Luleå",  # truncated last line
+        encoding="utf-8",
+    )
+    result, rows = _read(tmp_path, path)
+    assert [(r[0], r[3]) for r in rows] == [("SIP-1", 1), ("SIP-3", 3), ("SIP-4", 4)]
+    assert rows[1][1] == "Åre\nmed radbrytning"
+    assert [m.row_number for m in result.malformed] == [2, 5]
+    assert result.rows_read == 5
+
+
+def test_rejects_of_an_earlier_file_do_not_leak_into_the_next(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text("sip_id,municipality,need_date\nSIP-1,a,b,c\n", encoding="utf-8")
+    good = _write_csv(tmp_path / "good.csv", "sip_id,municipality,need_date", ROWS, ",", "utf-8")
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    assert len(read_delivery(con, bad, ALIASES, _normalise, tmp_path).malformed) == 1
+    assert read_delivery(con, good, ALIASES, _normalise, tmp_path).malformed == []
+    con.close()
+
+
+def test_header_only_file_reads_zero_rows(tmp_path: Path) -> None:
+    path = tmp_path / "d.csv"
+    path.write_text("sip_id;kommun;behov uppmärksammat\n", encoding="utf-8")
+    result, rows = _read(tmp_path, path)
+    assert (result.rows_read, rows) == (0, [])
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "reason"),
+    [
+        ("empty.csv", b"", "tom"),
+        ("blank.csv", b"\n\n  \n", "tom"),
+        ("garbage.csv", bytes(range(256)) * 50, "inte en texttabell"),
+        ("noheader.csv", b"a,b,c\n1,2,3\n", "ingen känd kolumnrubrik"),
+        ("broken.xlsx", b"PK\x03\x04 not really a zip", "Excel"),
+        ("broken.parquet", b"PAR1 nope", "Parquet"),
+        ("report.pdf", b"%PDF-1.4", "okänt filformat"),
+    ],
+)
+def test_unreadable_files_are_rejected_with_a_reason(
+    tmp_path: Path, name: str, content: bytes, reason: str
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    with pytest.raises(DeliveryRejected, match=reason):
+        read_delivery(con, path, ALIASES, _normalise, tmp_path)
+    con.close()
