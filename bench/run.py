@@ -72,8 +72,16 @@ def main() -> int:
     }
     if not (args.reuse_data and landing.exists()):
         report["generate"] = run_measured(
-            [*python, "pipelines.demo_data", "--plans", str(args.plans), "--seed", str(args.seed),
-             "--landing", str(landing)],
+            [
+                *python,
+                "pipelines.demo_data",
+                "--plans",
+                str(args.plans),
+                "--seed",
+                str(args.seed),
+                "--landing",
+                str(landing),
+            ],
             env,
         )
     report["stages"] = {}

@@ -29,7 +29,9 @@ def main(group: str) -> int:
         for event in result.all_events
         if event.event_type == DagsterEventType.STEP_SUCCESS
     }
-    print(json.dumps({"group": group, "success": result.success, "seconds": seconds, "steps": steps}))
+    print(
+        json.dumps({"group": group, "success": result.success, "seconds": seconds, "steps": steps})
+    )
     return 0 if result.success else 1
 
 

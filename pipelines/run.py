@@ -9,7 +9,6 @@ import os
 import sys
 
 from dagster import DagsterInstance
-
 from data_contracts.pii import install_log_masking
 
 
@@ -17,9 +16,15 @@ def main() -> int:
     install_log_masking()
     from pipelines.definitions import defs
 
-    instance = DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else DagsterInstance.ephemeral()
-    result = defs.resolve_job_def("sip_all").execute_in_process(instance=instance, raise_on_error=False)
-    failed = [event.step_key for event in result.all_events if event.event_type_value == "STEP_FAILURE"]
+    instance = (
+        DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else DagsterInstance.ephemeral()
+    )
+    result = defs.resolve_job_def("sip_all").execute_in_process(
+        instance=instance, raise_on_error=False
+    )
+    failed = [
+        event.step_key for event in result.all_events if event.event_type_value == "STEP_FAILURE"
+    ]
     if not result.success:
         print(f"Pipeline failed in: {', '.join(failed) or 'see the log above'}", file=sys.stderr)
         return 1

@@ -1,4 +1,4 @@
-"""Publishing: the serving database swap never blocks or confuses a reader; exports open in Excel."""
+"""Publishing: the serving swap never blocks or confuses a reader; exports open in Excel."""
 
 from __future__ import annotations
 
@@ -84,7 +84,9 @@ def test_publish_does_not_lock_the_warehouse_for_readers_of_serving(tmp_path: Pa
     warehouse = _warehouse_with_marts(tmp_path / "warehouse.duckdb", generation=1)
     publish_serving(warehouse, serving)
     # The warehouse connection stays usable and serving is not attached to it any more.
-    attached = {r[0] for r in warehouse.execute("SELECT database_name FROM duckdb_databases()").fetchall()}
+    attached = {
+        r[0] for r in warehouse.execute("SELECT database_name FROM duckdb_databases()").fetchall()
+    }
     assert not any(name.startswith("serving") for name in attached)
     warehouse.close()
 
@@ -92,7 +94,12 @@ def test_publish_does_not_lock_the_warehouse_for_readers_of_serving(tmp_path: Pa
 def test_exports_open_in_swedish_excel(tmp_path: Path) -> None:
     warehouse = _warehouse_with_marts(tmp_path / "warehouse.duckdb", generation=7)
     written = export_marts(warehouse, tmp_path / "export")
-    assert sorted(p.name for p in written) == ["extra.csv", "extra.parquet", "kpi.csv", "kpi.parquet"]
+    assert sorted(p.name for p in written) == [
+        "extra.csv",
+        "extra.parquet",
+        "kpi.csv",
+        "kpi.parquet",
+    ]
 
     raw = (tmp_path / "export" / "kpi.csv").read_bytes()
     assert raw.startswith(codecs.BOM_UTF8)

@@ -26,7 +26,7 @@ def _raw_asset(entity: str) -> AssetsDefinition:
         name=f"raw_{entity}",
         group_name="ingest",
         kinds={"duckdb", "csv", "excel", "parquet"},
-        description=f"Every delivery in the landing folder's {entity}/ as text rows in raw.{entity}.",
+        description=f"Every delivery in landing/{entity}/ as text rows in raw.{entity}.",
         check_specs=[
             AssetCheckSpec(
                 check_name,
@@ -69,9 +69,11 @@ def _raw_asset(entity: str) -> AssetsDefinition:
                     check_name=check_name,
                     passed=not rejected,
                     severity=AssetCheckSeverity.ERROR,
-                    metadata={"rejected": MetadataValue.md(
-                        "\n".join(f"- `{r.file}`: {r.error}" for r in rejected) or "(none)"
-                    )},
+                    metadata={
+                        "rejected": MetadataValue.md(
+                            "\n".join(f"- `{r.file}`: {r.error}" for r in rejected) or "(none)"
+                        )
+                    },
                 )
             ],
         )

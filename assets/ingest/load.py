@@ -15,11 +15,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
+from data_contracts.contracts import contract_version_for_file, load_contract, normalise_header
+from data_contracts.pii import mask_text
 
 from assets.ingest.readers import DELIVERY_TABLE, DeliveryRejected, read_delivery
 from assets.warehouse import quote_ident
-from data_contracts.contracts import contract_version_for_file, load_contract, normalise_header
-from data_contracts.pii import mask_text
 
 _META_DDL = """
 CREATE SCHEMA IF NOT EXISTS raw;
@@ -64,9 +64,7 @@ def delivery_files(landing_dir: Path, entity: str) -> list[Path]:
 
 
 def _ensure_raw_table(con: duckdb.DuckDBPyConnection, entity: str, columns: list[str]) -> None:
-    con.execute(
-        f"CREATE TABLE IF NOT EXISTS raw.{entity} (_file VARCHAR, _row BIGINT)"
-    )
+    con.execute(f"CREATE TABLE IF NOT EXISTS raw.{entity} (_file VARCHAR, _row BIGINT)")
     existing = {
         row[0]
         for row in con.execute(
@@ -137,10 +135,7 @@ def _load_file(
     if read.malformed:
         con.executemany(
             "INSERT INTO meta.malformed_rows VALUES (?, ?, ?, ?, ?)",
-            [
-                [entity, path.name, m.row_number, m.error, mask_text(m.line)]
-                for m in read.malformed
-            ],
+            [[entity, path.name, m.row_number, m.error, mask_text(m.line)] for m in read.malformed],
         )
     result = DeliveryResult(entity, path.name, "loaded", read.rows_read, len(read.malformed))
     _record(con, path, entity, sha, version, result, read.dialect, read.unknown_columns)

@@ -182,7 +182,8 @@ def _read_csv(
         except duckdb.Error as exc:
             raise DeliveryRejected(f"filen kunde inte läsas som CSV: {_first_line(exc)}") from exc
         rejects = con.execute(
-            "SELECT line - 1 AS row_number, string_agg(DISTINCT error_type, ', '), any_value(csv_line) "
+            "SELECT line - 1 AS row_number, string_agg(DISTINCT error_type, ', '), "
+            "any_value(csv_line) "
             "FROM _rejects GROUP BY line ORDER BY line"
         ).fetchall()
         malformed = [MalformedRow(int(r), str(e), str(line or "")) for r, e, line in rejects]
@@ -287,7 +288,8 @@ def _read_parquet(
     )
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {DELIVERY_TABLE} AS SELECT {select}, "
-        f"file_row_number + 1 AS _row FROM read_parquet({_sql_str(str(path))}, file_row_number=true)"
+        f"file_row_number + 1 AS _row "
+        f"FROM read_parquet({_sql_str(str(path))}, file_row_number=true)"
     )
     rows = con.execute(f"SELECT count(*) FROM {DELIVERY_TABLE}").fetchone()[0]
     return ReadResult(rows, list(mapped.values()), unknown, "parquet")

@@ -88,15 +88,13 @@ def build_model(con: duckdb.DuckDBPyConnection, settings: Settings) -> dict[str,
             group_name="model",
             kinds={"duckdb"},
             deps=[f"validated_{entity}"],
-            description=f"Current state of {entity}: last accepted delivery per id (model.{entity}).",
+            description=f"Current state of {entity}: last accepted row per id (model.{entity}).",
         )
         for entity in ENTITIES
     ],
     description="Current state of every entity and model.run_params (as-of date, KPI config).",
 )
-def model_tables(
-    context: AssetExecutionContext, duckdb: DuckDBResource, sip: SipSettings
-):
+def model_tables(context: AssetExecutionContext, duckdb: DuckDBResource, sip: SipSettings):
     with duckdb.get_connection() as con:
         counts = build_model(con, sip.settings())
         as_of = con.execute("SELECT as_of FROM model.run_params").fetchone()[0]
