@@ -281,7 +281,7 @@ def _read_parquet(
                 f"CASE WHEN {ref}::TIME = TIME '00:00:00' THEN strftime({ref}, '%Y-%m-%d') "
                 f"ELSE {ref}::VARCHAR END"
             )
-        return f"{ref}::VARCHAR"
+        return f"nullif(trim({ref}::VARCHAR), '')"  # blank means missing, as in CSV
 
     select = ", ".join(
         f"{as_text(headers[pos])} AS {quote_ident(name)}" for pos, name in mapped.items()
