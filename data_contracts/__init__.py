@@ -1,1 +1,1 @@
-"""Data contracts: YAML per entity, the SIP-kollen survey definition, and the checks generated from them."""
+"""Data contracts per entity, the SIP-kollen survey definition, and the checks built from them."""

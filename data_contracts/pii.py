@@ -1,0 +1,203 @@
+"""The PII guard: find and mask Swedish personal identity numbers, e-mail addresses and phones.
+
+One set of regular expressions serves both DuckDB (set-based over whole deliveries) and Python
+(logs, metadata, the dashboards), so the two always agree. Rules, and why, in `docs/pii.md`:
+- personnummer / samordningsnummer: a digit token `YYMMDD[-+]NNNN`, `YYMMDDNNNN`,
+  `YYYYMMDD[-]NNNN` with a real month, a day 01-31 (61-91: samordningsnummer), century 18-20
+  and a valid Luhn check digit;
+- e-mail: `local@domain.tld`;
+- phone: Swedish national numbers (`070-123 45 67`, `08-123 456 78`, `0701234567`) and
+  international ones (`+46 70 123 45 67`, `0046…`), but never the `YYMMDD-NNNN` shape.
+Masking replaces each finding with its kind in brackets, in the order e-mail, identity number,
+phone, so SQL and Python produce the same text.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+DIGIT_TOKEN = r"[0-9]+(?:[-+][0-9]+)?"
+IDENTITY_SHAPE = r"^([0-9]{6}|[0-9]{8})[-+]?[0-9]{4}$"
+EMAIL = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
+PHONE = (
+    r"(?:^|[^0-9A-Za-z_+-])"
+    r"((?:\+|00)[1-9][0-9 -]{6,16}[0-9]|0[1-9][0-9]{0,2}[ /-]?[0-9]{2,3}(?:[ -]?[0-9]{2,3}){1,2})"
+    r"(?:$|[^0-9])"
+)
+PHONE_EXCLUDED = r"^[0-9]{6}[-+][0-9]{4}$"  # written like a personnummer: not a phone
+# Cheap test that rules out almost every clean value before the expensive part runs.
+PREFILTER = r"[0-9]{6}|@|0[0-9]{1,3}[ /-]?[0-9]{2}|\+[0-9]"
+ISO_DATE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
+
+MASKS = {
+    "email": "[e-post]",
+    "personnummer": "[personnummer]",
+    "samordningsnummer": "[samordningsnummer]",
+    "phone": "[telefon]",
+}
+
+_DIGIT_TOKEN = re.compile(DIGIT_TOKEN)
+_IDENTITY_SHAPE = re.compile(IDENTITY_SHAPE)
+_EMAIL = re.compile(EMAIL)
+_PHONE = re.compile(PHONE)
+_PHONE_EXCLUDED = re.compile(PHONE_EXCLUDED)
+_PREFILTER = re.compile(PREFILTER)
+_ISO_DATE = re.compile(ISO_DATE)
+
+
+def _identity_kind(token: str) -> str | None:
+    """'personnummer', 'samordningsnummer' or None for a digit token."""
+    if not _IDENTITY_SHAPE.match(token):
+        return None
+    digits = token.replace("-", "").replace("+", "")
+    if len(digits) == 12 and digits[:2] not in ("18", "19", "20"):
+        return None
+    ten = digits[-10:]
+    month, day = int(ten[2:4]), int(ten[4:6])
+    if not 1 <= month <= 12 or not (1 <= day <= 31 or 61 <= day <= 91):
+        return None
+    total = 0
+    for position, char in enumerate(ten[:9], start=1):
+        product = int(char) * (2 if position % 2 else 1)
+        total += product // 10 + product % 10
+    if (10 - total % 10) % 10 != int(ten[9]):
+        return None
+    return "samordningsnummer" if day > 60 else "personnummer"
+
+
+def _findings(text: str) -> list[tuple[str, str]]:
+    """(kind, matched text) in masking order."""
+    if not _PREFILTER.search(text) or _ISO_DATE.fullmatch(text):
+        return []
+    found = [("email", m) for m in _EMAIL.findall(text)]
+    for token in _DIGIT_TOKEN.findall(text):
+        kind = _identity_kind(token)
+        if kind:
+            found.append((kind, token))
+    found += [("phone", m) for m in _PHONE.findall(text) if not _PHONE_EXCLUDED.match(m)]
+    return found
+
+
+def find_pii(text: str | None) -> list[str]:
+    """The kinds of personal data in `text`, sorted, each once."""
+    if not text:
+        return []
+    return sorted({kind for kind, _ in _findings(text)})
+
+
+def mask_text(text: str | None) -> str | None:
+    if not text:
+        return text
+    for kind, match in _findings(text):
+        text = text.replace(match, MASKS[kind])
+    return text
+
+
+# --- the same in DuckDB SQL -------------------------------------------------------------------
+
+
+def _sql_str(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _identity_kind_sql(token: str) -> str:
+    """SQL for `_identity_kind` over the SQL expression `token` (a lambda parameter)."""
+    digits = f"regexp_replace({token}, '[-+]', '', 'g')"
+    ten = f"right({digits}, 10)"
+    digit = f"CAST(substr({ten}, pii_i, 1) AS INTEGER) * (2 - (pii_i + 1) % 2)"
+    luhn = f"list_sum(list_transform(range(1, 10), lambda pii_i: ({digit}) // 10 + ({digit}) % 10))"
+    month = f"CAST(substr({ten}, 3, 2) AS INTEGER)"
+    day = f"CAST(substr({ten}, 5, 2) AS INTEGER)"
+    valid = (
+        f"regexp_full_match({token}, {_sql_str(IDENTITY_SHAPE[1:-1])}) "
+        f"AND (length({digits}) = 10 OR left({digits}, 2) IN ('18', '19', '20')) "
+        f"AND {month} BETWEEN 1 AND 12 "
+        f"AND ({day} BETWEEN 1 AND 31 OR {day} BETWEEN 61 AND 91) "
+        f"AND (10 - {luhn} % 10) % 10 = CAST(right({ten}, 1) AS INTEGER)"
+    )
+    return (
+        f"CASE WHEN {valid} THEN CASE WHEN {day} > 60 THEN 'samordningsnummer' "
+        "ELSE 'personnummer' END END"
+    )
+
+
+def _findings_sql(column_sql: str) -> str:
+    """SQL list of {kind, text} structs, in masking order, for the text in `column_sql`."""
+    tokens = f"regexp_extract_all({column_sql}, {_sql_str(DIGIT_TOKEN)})"
+    identities = (
+        f"list_filter(list_transform({tokens}, lambda pii_t: "
+        f"{{'kind': {_identity_kind_sql('pii_t')}, 'text': pii_t}}), "
+        "lambda pii_f: pii_f.kind IS NOT NULL)"
+    )
+    emails = (
+        f"list_transform(regexp_extract_all({column_sql}, {_sql_str(EMAIL)}), "
+        "lambda pii_m: {'kind': 'email', 'text': pii_m})"
+    )
+    phones = (
+        f"list_transform(list_filter(regexp_extract_all({column_sql}, {_sql_str(PHONE)}, 1), "
+        f"lambda pii_m: NOT regexp_full_match(pii_m, {_sql_str(PHONE_EXCLUDED[1:-1])})), "
+        "lambda pii_m: {'kind': 'phone', 'text': pii_m})"
+    )
+    return (
+        f"CASE WHEN {column_sql} IS NULL OR NOT regexp_matches({column_sql}, "
+        f"{_sql_str(PREFILTER)}) OR regexp_full_match({column_sql}, {_sql_str(ISO_DATE)}) "
+        f"THEN []::STRUCT(kind VARCHAR, text VARCHAR)[] "
+        f"ELSE list_concat({emails}, {identities}, {phones}) END"
+    )
+
+
+def pii_kind_sql(column_sql: str) -> str:
+    """SQL VARCHAR[]: the sorted distinct kinds of personal data in the text."""
+    kinds = f"list_transform({_findings_sql(column_sql)}, lambda pii_f: pii_f.kind)"
+    return f"list_sort(list_distinct({kinds}))"
+
+
+def pii_sql(column_sql: str) -> str:
+    """SQL boolean (NULL-safe): the text holds personal data."""
+    return f"(len({_findings_sql(column_sql)}) > 0)"
+
+
+def mask_sql(column_sql: str) -> str:
+    """SQL text with every finding replaced by its mask, exactly as `mask_text` does."""
+    mask = "CASE pii_f.kind " + " ".join(
+        f"WHEN {_sql_str(kind)} THEN {_sql_str(m)}" for kind, m in MASKS.items()
+    )
+    return (
+        f"list_reduce({_findings_sql(column_sql)}, "
+        f"lambda pii_acc, pii_f: replace(pii_acc, pii_f.text, {mask} END), {column_sql})"
+    )
+
+
+# --- logs -------------------------------------------------------------------------------------
+
+
+class PiiMaskingFilter(logging.Filter):
+    """Masks personal data in every log record that passes through it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.args:
+            record.msg = record.getMessage()
+            record.args = None
+        if isinstance(record.msg, str):
+            record.msg = mask_text(record.msg)
+        return True
+
+
+_FILTER = PiiMaskingFilter()
+
+
+def install_log_masking() -> None:
+    """Attach the masking filter to the root and Dagster loggers and their handlers (idempotent)."""
+    loggers = [logging.getLogger(), logging.getLogger("dagster")]
+    loggers += [
+        logging.getLogger(name)
+        for name in list(logging.root.manager.loggerDict)
+        if name.startswith("dagster")
+    ]
+    for logger in loggers:
+        if _FILTER not in logger.filters:
+            logger.addFilter(_FILTER)
+        for handler in logger.handlers:
+            if _FILTER not in handler.filters:
+                handler.addFilter(_FILTER)

@@ -1,0 +1,150 @@
+"""The PII guard: Swedish identity numbers, e-mail and phone, found and masked alike in SQL and
+Python, without flagging what pseudonymised data legitimately holds."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+import duckdb
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from data_contracts.pii import (
+    PiiMaskingFilter,
+    find_pii,
+    install_log_masking,
+    mask_sql,
+    mask_text,
+    pii_kind_sql,
+    pii_sql,
+)
+
+
+def luhn_digit(nine: str) -> str:
+    """Check digit worked out independently of the module: doubled digits at odd positions."""
+    total = 0
+    for i, char in enumerate(nine):
+        value = int(char) * (2 if i % 2 == 0 else 1)
+        total += value - 9 if value > 9 else value
+    return str((10 - total % 10) % 10)
+
+
+VALID = "811218-987" + luhn_digit("811218987")  # 811218-9876
+INVALID = VALID[:-1] + str((int(VALID[-1]) + 1) % 10)
+COORDINATION = "811278-987" + luhn_digit("811278987")
+
+FINDINGS = [
+    (VALID, ["personnummer"]),
+    (VALID.replace("-", ""), ["personnummer"]),
+    (VALID.replace("-", "+"), ["personnummer"]),
+    ("19" + VALID, ["personnummer"]),
+    ("19" + VALID.replace("-", ""), ["personnummer"]),
+    (f"Anteckning: pnr {VALID} enligt kallelsen", ["personnummer"]),
+    (COORDINATION, ["samordningsnummer"]),
+    ("skriv till anna.svensson@kommun.se snarast", ["email"]),
+    ("070-123 45 67", ["phone"]),
+    ("0701234567", ["phone"]),
+    ("08-123 456 78", ["phone"]),
+    ("ring +46 70 123 45 67", ["phone"]),
+    ("0046 8 123 456 78", ["phone"]),
+    (f"mejl a@b.se tel 031-12 34 56 pnr 19{VALID}", ["email", "personnummer", "phone"]),
+]
+CLEAN = [
+    INVALID,
+    "19" + INVALID,
+    "SIP-0000123",
+    "M-00012345",
+    "0180",
+    "14",
+    "2026-03-15",
+    "VC-Centrum",
+    "Vi träffades 3 gånger under 2026 och det var bra.",
+    "Mötet 2026-03-15 flyttades till 2026-04-02.",
+    "",
+    None,
+]
+
+
+def sql_results(values: list[str | None]) -> list[tuple]:
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t (i INTEGER, v VARCHAR)")
+    con.executemany("INSERT INTO t VALUES (?, ?)", list(enumerate(values)))
+    rows = con.execute(
+        f"SELECT {pii_sql('v')}, {pii_kind_sql('v')}, {mask_sql('v')} FROM t ORDER BY i"
+    ).fetchall()
+    con.close()
+    return rows
+
+
+@pytest.mark.parametrize(("text", "kinds"), FINDINGS)
+def test_findings_are_detected_and_masked(text: str, kinds: list[str]) -> None:
+    assert find_pii(text) == kinds
+    masked = mask_text(text)
+    assert find_pii(masked) == []
+    # No run of the identifier's digits survives the mask.
+    for run in re.findall(r"\d{4,}", text):
+        if len(run) >= 6:
+            assert run not in masked
+
+
+@pytest.mark.parametrize("text", CLEAN)
+def test_pseudonymised_values_are_not_flagged(text: str | None) -> None:
+    assert find_pii(text) == []
+    assert mask_text(text) == text
+
+
+def test_sql_and_python_agree_on_the_corpus() -> None:
+    values = [text for text, _ in FINDINGS] + CLEAN
+    for value, (flagged, kinds, masked) in zip(values, sql_results(values), strict=True):
+        assert flagged == bool(find_pii(value)), value
+        assert kinds == find_pii(value), value
+        assert masked == mask_text(value), value
+
+
+def _personnummer(year: int, month: int, day: int, serial: int, century: bool, sep: str) -> str:
+    nine = f"{year % 100:02d}{month:02d}{day:02d}{serial:03d}"
+    ten = nine + luhn_digit(nine)
+    prefix = str(year // 100) if century else ""
+    return f"{prefix}{ten[:6]}{'' if century and sep == '+' else sep}{ten[6:]}"
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    year=st.integers(1900, 2025),
+    month=st.integers(1, 12),
+    day=st.integers(1, 28),
+    serial=st.integers(0, 999),
+    century=st.booleans(),
+    sep=st.sampled_from(["", "-", "+"]),
+    before=st.text(alphabet="abcåäö ,.:;", max_size=12),
+    after=st.text(alphabet="abcåäö ,.:;", max_size=12),
+)
+def test_any_valid_personnummer_in_text_is_found_and_masked(
+    year: int, month: int, day: int, serial: int, century: bool, sep: str, before: str, after: str
+) -> None:
+    number = _personnummer(year, month, day, serial, century, sep)
+    text = f"{before} {number} {after}"
+    assert "personnummer" in find_pii(text)
+    [(flagged, kinds, masked)] = sql_results([text])
+    assert flagged and "personnummer" in kinds
+    assert masked == mask_text(text)
+    assert number not in masked and number[-4:] + " " not in masked + " "
+
+
+def test_log_messages_and_arguments_are_masked(caplog: pytest.LogCaptureFixture) -> None:
+    logger = logging.getLogger("sip.test")
+    logger.addFilter(PiiMaskingFilter())
+    with caplog.at_level(logging.INFO, logger="sip.test"):
+        logger.info("row %s has %s", 3, VALID)
+        logger.info(f"mail to a.b@c.se about {VALID}")
+    assert VALID not in caplog.text and "a.b@c.se" not in caplog.text
+    assert "[personnummer]" in caplog.text and "[e-post]" in caplog.text
+
+
+def test_install_log_masking_is_idempotent() -> None:
+    install_log_masking()
+    install_log_masking()
+    root = logging.getLogger()
+    assert sum(isinstance(f, PiiMaskingFilter) for f in root.filters) == 1
