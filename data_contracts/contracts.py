@@ -48,6 +48,7 @@ class Field:
     references: str | None  # 'sip_plans.sip_id'
     not_before: tuple[str, ...] = ()  # dates this date may not precede ('field' or 'entity.field')
     booking: bool = False  # a booked date, allowed after the as-of date
+    max_null_share: float | None = None  # above this share of blanks the steward is warned
 
 
 @dataclass(frozen=True)
@@ -180,6 +181,7 @@ def _field(prop: dict) -> Field:
         references=custom.get("references"),
         not_before=tuple(custom.get("notBefore", ())),
         booking=custom.get("dateKind") == "booking",
+        max_null_share=custom.get("maxNullShare"),
     )
 
 

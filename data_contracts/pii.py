@@ -27,7 +27,7 @@ PHONE = (
 )
 PHONE_EXCLUDED = r"^[0-9]{6}[-+][0-9]{4}$"  # written like a personnummer: not a phone
 # Cheap test that rules out almost every clean value before the expensive part runs.
-PREFILTER = r"[0-9]{6}|@|0[0-9]{1,3}[ /-]?[0-9]{2}|\+[0-9]"
+PREFILTER = r"[0-9]{6}[-+]?[0-9]{4}|@|0[0-9]{1,3}[ /-]?[0-9]{2,3}[ -]?[0-9]{2}|(?:\+|00)[1-9][0-9]"
 ISO_DATE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
 
 MASKS = {
@@ -145,6 +145,15 @@ def _findings_sql(column_sql: str) -> str:
         f"THEN []::STRUCT(kind VARCHAR, text VARCHAR)[] "
         f"ELSE list_concat({emails}, {identities}, {phones}) END"
     )
+
+
+def candidate_sql(columns_sql: list[str]) -> str:
+    """SQL boolean: cheap row-level test; only rows passing it can hold personal data.
+
+    The columns are joined with a control character, so no finding can span two columns.
+    """
+    joined = f"concat_ws(chr(31), {', '.join(columns_sql)})"
+    return f"regexp_matches({joined}, {_sql_str(PREFILTER)})"
 
 
 def pii_kind_sql(column_sql: str) -> str:

@@ -8,7 +8,7 @@ from assets.ingest.assets import ingest_assets
 from assets.kpis import kpi_stage_assets
 from assets.model.assets import model_assets
 from assets.publish.assets import publish_assets
-from assets.validate import validate_assets, validate_checks
+from assets.validate import validate_assets
 from pipelines.resources import build_resources
 from pipelines.sensors import build_landing_sensor
 
@@ -16,13 +16,12 @@ all_assets = [*ingest_assets, *validate_assets, *model_assets, *kpi_stage_assets
 
 sip_all = define_asset_job(
     "sip_all",
-    selection=AssetSelection.all(include_sources=False),
+    selection=AssetSelection.all(),
     description="Ingest, validate, model, compute the KPIs and publish: the whole pipeline.",
 )
 
 defs = Definitions(
     assets=all_assets,
-    asset_checks=validate_checks,
     jobs=[sip_all],
     sensors=[build_landing_sensor(sip_all)],
     resources=build_resources(),

@@ -1,7 +1,5 @@
 """Ingest assets: one per entity, each with a check that every delivery could be read."""
 
-from __future__ import annotations
-
 from dagster import (
     AssetCheckResult,
     AssetCheckSeverity,

@@ -15,11 +15,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
-from data_contracts.contracts import contract_version_for_file, load_contract, normalise_header
-from data_contracts.pii import mask_text
 
 from assets.ingest.readers import DELIVERY_TABLE, DeliveryRejected, read_delivery
 from assets.warehouse import quote_ident
+from data_contracts.contracts import (
+    ContractError,
+    contract_version_for_file,
+    load_contract,
+    normalise_header,
+)
+from data_contracts.pii import mask_text
 
 _META_DDL = """
 CREATE SCHEMA IF NOT EXISTS raw;
@@ -89,7 +94,7 @@ def _record(
     path: Path,
     entity: str,
     sha: str,
-    version: str,
+    version: str | None,
     result: DeliveryResult,
     dialect: str | None,
     unknown_columns: list[str],
@@ -116,7 +121,12 @@ def _record(
 def _load_file(
     con: duckdb.DuckDBPyConnection, path: Path, entity: str, sha: str, scratch: Path
 ) -> DeliveryResult:
-    version = contract_version_for_file(entity, path.name)
+    try:
+        version = contract_version_for_file(entity, path.name)
+    except ContractError as exc:
+        result = DeliveryResult(entity, path.name, "rejected", 0, error=str(exc))
+        _record(con, path, entity, sha, None, result, None, [])
+        return result
     contract = load_contract(entity, version)
     try:
         read = read_delivery(con, path, contract.header_aliases(), normalise_header, scratch)

@@ -125,7 +125,10 @@ def _load_rows_with_numbers(
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE {DELIVERY_TABLE} AS
-        WITH kept AS (SELECT {col_list}, rowid + 1 AS k FROM _delivery_ordered),
+        WITH kept AS (
+            -- Inside a transaction row ids start at a large offset; only their order counts.
+            SELECT {col_list}, rowid - min(rowid) OVER () + 1 AS k FROM _delivery_ordered
+        ),
         skips AS (
             SELECT skipped_row - n AS kept_before, max(n) AS skips_so_far
             FROM (SELECT skipped_row, row_number() OVER (ORDER BY skipped_row) AS n

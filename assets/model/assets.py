@@ -5,14 +5,13 @@ row from the last delivery (lexical file order) that mentions it. Only accepted 
 a quarantined row never replaces a good one.
 """
 
-from __future__ import annotations
-
 from datetime import date
 
 import duckdb
 from dagster import AssetExecutionContext, AssetSpec, MaterializeResult, multi_asset
 from dagster_duckdb import DuckDBResource
 
+from assets.validate.rules import default_as_of
 from assets.warehouse import ENTITIES
 from pipelines.resources import SipSettings
 from pipelines.settings import Settings
@@ -42,27 +41,13 @@ def current_state_sql(entity: str) -> str:
     """
 
 
-def latest_event_date(con: duckdb.DuckDBPyConnection) -> date | None:
-    """The latest date in any accepted row: the default as-of date (SPEC §4)."""
-    parts = [
-        f"SELECT max({quoted}) AS d FROM staging.{table}"
-        for table, quoted in con.execute(
-            "SELECT table_name, '\"' || column_name || '\"' FROM information_schema.columns "
-            "WHERE table_schema = 'staging' AND data_type = 'DATE' ORDER BY ALL"
-        ).fetchall()
-    ]
-    if not parts:
-        return None
-    return con.execute(f"SELECT max(d) FROM ({' UNION ALL '.join(parts)})").fetchone()[0]
-
-
 def build_model(con: duckdb.DuckDBPyConnection, settings: Settings) -> dict[str, int]:
     con.execute("CREATE SCHEMA IF NOT EXISTS model")
     counts: dict[str, int] = {}
     for entity in ENTITIES:
         con.execute(f"CREATE OR REPLACE TABLE model.{entity} AS {current_state_sql(entity)}")
         counts[entity] = con.execute(f"SELECT count(*) FROM model.{entity}").fetchone()[0]
-    as_of = settings.as_of or latest_event_date(con) or date.today()
+    as_of = settings.as_of or default_as_of(con, date.today())
     con.execute(
         """
         CREATE OR REPLACE TABLE model.run_params AS SELECT

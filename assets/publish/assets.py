@@ -1,7 +1,5 @@
 """Publish assets: the serving database swap and the Parquet/CSV exports."""
 
-from __future__ import annotations
-
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
 from dagster_duckdb import DuckDBResource
 

@@ -1,0 +1,184 @@
+"""Run the KPI SQL files and aggregate their row-level facts into unsuppressed KPI cells.
+
+Each file in `sql/` is one concept named after its SPEC §4 code and returns *facts*: one row per
+plan, meeting or answer that counts towards a KPI, with the breakdown dimensions of its plan.
+Flow facts carry the `event_date` that places them in a period; stock facts (states at the end
+of a period) carry `grain` and `period_start`. This module aggregates all of them the same way,
+for every grain and dimension at once (GROUPING SETS), so quarters and years are computed from
+the underlying rows, never from monthly figures.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from data_contracts.contracts import ENTITIES, load_contract
+
+SQL_DIR = Path(__file__).parent / "sql"
+DIMENSIONS = (
+    "initiating_principal",
+    "lead_principal",
+    "municipality_code",
+    "target_group",
+    "age_band",
+    "initiating_unit",
+    "after_discharge",
+)
+GRAINS = ("month", "quarter", "year")
+# Helper relations every KPI file may use, built first, in this order.
+HELPERS = ("plan_dims", "initial_meetings", "period_ends", "overdue_follow_ups")
+STOCK_FILES = (
+    "active_plans",
+    "waiting_for_meeting",
+    "open_plans_without_follow_up",
+    "follow_ups_overdue",
+)
+QUANTILES = {"days_need_to_meeting": (0.5, 0.75, 0.9)}  # others: the median only
+FACT_COLUMNS = {
+    "kpi": "VARCHAR",
+    "family": "VARCHAR",
+    "family_total_kpi": "VARCHAR",
+    "num": "INTEGER",
+    "den": "INTEGER",
+    "days": "INTEGER",
+    **dict.fromkeys(DIMENSIONS, "VARCHAR"),
+}
+
+
+def sql_file(name: str) -> str:
+    return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
+
+
+def flow_files() -> list[str]:
+    return sorted(
+        p.stem
+        for p in SQL_DIR.glob("*.sql")
+        if not p.stem.startswith("_") and p.stem not in STOCK_FILES + ("overdue_follow_ups",)
+    )
+
+
+def _codes_table(con: duckdb.DuckDBPyConnection) -> None:
+    rows = [
+        (entity, f.name, code)
+        for entity in ENTITIES
+        for f in load_contract(entity).fields
+        for code in (f.codes or {})
+    ]
+    con.execute("CREATE OR REPLACE TABLE work.codes (entity VARCHAR, field VARCHAR, code VARCHAR)")
+    con.executemany("INSERT INTO work.codes VALUES (?, ?, ?)", rows)
+
+
+def prepare(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("CREATE SCHEMA IF NOT EXISTS work")
+    _codes_table(con)
+    for helper in HELPERS:
+        name = helper.removeprefix("_")
+        source = sql_file(f"_{helper}" if (SQL_DIR / f"_{helper}.sql").exists() else helper)
+        con.execute(f"CREATE OR REPLACE TABLE work.{name} AS {source}")
+
+
+def _facts(con: duckdb.DuckDBPyConnection, table: str, files: list[str], extra: dict) -> None:
+    columns = {**FACT_COLUMNS, **extra}
+    empty = ", ".join(f"NULL::{kind} AS {name}" for name, kind in columns.items())
+    union = " UNION ALL BY NAME ".join(f"({sql_file(f)})" for f in files)
+    casts = ", ".join(f"{name}::{kind} AS {name}" for name, kind in columns.items())
+    con.execute(
+        f"CREATE OR REPLACE TABLE work.{table} AS SELECT {casts} FROM "
+        f"(SELECT {empty} WHERE false UNION ALL BY NAME {union})"
+    )
+
+
+def _dimension_case(label: bool) -> str:
+    whens = " ".join(f"WHEN grouping({d}) = 0 THEN {repr(d) if label else d}" for d in DIMENSIONS)
+    return f"CASE {whens} ELSE 'all' END"
+
+
+def _aggregate_sql(source: str, period_keys: list[str], grain_sql: str, start_sql: str) -> str:
+    base = "kpi, family, family_total_kpi"
+    sets = [
+        f"({base}, {period}{', ' + d if d else ''})"
+        for period in period_keys
+        for d in (None, *DIMENSIONS)
+    ]
+    return f"""
+        SELECT {grain_sql} AS period_grain, {start_sql} AS period_start,
+               {_dimension_case(True)} AS dimension, {_dimension_case(False)} AS dimension_value,
+               kpi, family, family_total_kpi,
+               sum(num)::BIGINT AS numerator, sum(den)::BIGINT AS denominator,
+               count(days)::BIGINT AS n,
+               quantile_cont(days, [0.5, 0.75, 0.9]) AS quantiles
+        FROM {source}
+        GROUP BY GROUPING SETS ({", ".join(sets)})
+        HAVING {_dimension_case(False)} IS NOT NULL
+    """
+
+
+def build_kpi_cells(con: duckdb.DuckDBPyConnection) -> int:
+    """Write `work.kpi_cells` (every KPI, period, dimension; unsuppressed)."""
+    prepare(con)
+    _facts(con, "flow_facts", flow_files(), {"event_date": "DATE"})
+    _facts(con, "stock_facts", list(STOCK_FILES), {"grain": "VARCHAR", "period_start": "DATE"})
+    flow = _aggregate_sql(
+        "(SELECT f.*, date_trunc('month', event_date)::DATE AS month, "
+        "date_trunc('quarter', event_date)::DATE AS quarter, "
+        "date_trunc('year', event_date)::DATE AS year "
+        "FROM work.flow_facts AS f, model.run_params AS rp WHERE f.event_date <= rp.as_of)",
+        list(GRAINS),
+        "CASE WHEN grouping(month) = 0 THEN 'month' WHEN grouping(quarter) = 0 THEN 'quarter' "
+        "ELSE 'year' END",
+        "coalesce(month, quarter, year)",
+    )
+    stock = _aggregate_sql("work.stock_facts", ["grain, period_start"], "grain", "period_start")
+    con.execute(
+        f"CREATE OR REPLACE TABLE work.kpi_groups AS "
+        f"SELECT *, true AS flow FROM ({flow}) UNION ALL SELECT *, false FROM ({stock})"
+    )
+    quantile_rows = " UNION ALL ".join(
+        f"SELECT '{kpi}' AS kpi, {i + 1} AS position, 'p{round(q * 100)}' AS label"
+        for kpi, qs in QUANTILES.items()
+        for i, q in enumerate(qs)
+    )
+    con.execute(
+        f"""
+        CREATE OR REPLACE TABLE work.kpi_cells AS
+        WITH g AS (SELECT * FROM work.kpi_groups),
+        quantile_choice AS ({quantile_rows}),
+        counts_and_shares AS (
+            SELECT period_grain, period_start, dimension, dimension_value, kpi, numerator,
+                   denominator,
+                   CASE WHEN denominator IS NULL THEN numerator
+                        ELSE numerator / nullif(denominator, 0) END::DOUBLE AS value,
+                   CASE WHEN denominator IS NULL THEN 'count' ELSE 'share' END AS kind,
+                   family, family_total_kpi, flow AS additive_over_time
+            FROM g WHERE n = 0
+        ),
+        quantiles AS (
+            SELECT g.period_grain, g.period_start, g.dimension, g.dimension_value,
+                   g.kpi || ':' || coalesce(c.label, 'p50') AS kpi, NULL::BIGINT AS numerator,
+                   g.n AS denominator, g.quantiles[coalesce(c.position, 1)] AS value,
+                   'quantile' AS kind, NULL AS family, NULL AS family_total_kpi,
+                   false AS additive_over_time
+            FROM g LEFT JOIN quantile_choice AS c USING (kpi)
+            WHERE g.n > 0
+        ),
+        rates AS (
+            SELECT a.period_grain, a.period_start, a.dimension, a.dimension_value,
+                   'deviations_per_100_active' AS kpi, coalesce(v.numerator, 0) AS numerator,
+                   a.numerator AS denominator,
+                   100.0 * coalesce(v.numerator, 0) / a.numerator AS value, 'rate' AS kind,
+                   NULL AS family, NULL AS family_total_kpi, false AS additive_over_time
+            FROM g AS a
+            LEFT JOIN g AS v
+              ON v.kpi = 'deviations' AND v.period_grain = a.period_grain
+             AND v.period_start = a.period_start AND v.dimension = a.dimension
+             AND v.dimension_value = a.dimension_value
+            WHERE a.kpi = 'active_plans'
+        )
+        SELECT * FROM counts_and_shares
+        UNION ALL BY NAME SELECT * FROM quantiles
+        UNION ALL BY NAME SELECT * FROM rates
+        """
+    )
+    return con.execute("SELECT count(*) FROM work.kpi_cells").fetchone()[0]

@@ -1,0 +1,244 @@
+"""Row-level validation generated from the data contracts and run in DuckDB over whole tables.
+
+Every rule comes from a contract field (required, type, code list, pattern, unique id, reference,
+date order, booking vs event date) or from the PII guard; nothing here names a business field.
+Accepted rows go to `staging.<entity>`, typed and with codes normalised; every failing row goes
+to `quarantine.rows` with all the rules it broke and its raw values (PII masked). Rule names are
+stable and listed in `docs/data-contracts.md`.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import duckdb
+
+from assets.warehouse import quote_ident
+from data_contracts.contracts import ENTITIES, Contract, Field, load_contract
+from data_contracts.pii import candidate_sql, mask_sql, pii_sql
+
+TYPED = "typed__"  # prefix of the typed copy of each column while checking
+TRUE_WORDS = ("true", "ja", "1", "yes", "sant")
+FALSE_WORDS = ("false", "nej", "0", "no", "falskt")
+QUARANTINE_DDL = """
+CREATE SCHEMA IF NOT EXISTS staging;
+CREATE SCHEMA IF NOT EXISTS quarantine;
+CREATE TABLE IF NOT EXISTS quarantine.rows (
+    entity VARCHAR, file VARCHAR, row_number BIGINT, entity_id VARCHAR, rules VARCHAR[],
+    record VARCHAR
+);
+"""
+
+
+def _lit(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _value(field: Field) -> str:
+    """The raw text of a field, blank as NULL."""
+    return f"nullif(trim(r.{quote_ident(field.name)}), '')"
+
+
+def _code_key(sql: str) -> str:
+    """Case, whitespace and dash-insensitive form for matching codes and labels."""
+    return f"lower(regexp_replace(replace({sql}, '–', '-'), '\\s+', ' ', 'g'))"
+
+
+def _key(text: str) -> str:
+    return " ".join(text.replace("–", "-").lower().split())
+
+
+def typed_sql(field: Field) -> str:
+    """SQL turning the raw text into the field's type; NULL when it cannot be read."""
+    value = _value(field)
+    if field.type == "date":
+        return (
+            f"CASE WHEN regexp_full_match({value}, '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}') "
+            f"THEN TRY_CAST({value} AS DATE) END"
+        )
+    if field.type == "boolean":
+        return (
+            f"CASE WHEN lower({value}) IN ({', '.join(map(_lit, TRUE_WORDS))}) THEN true "
+            f"WHEN lower({value}) IN ({', '.join(map(_lit, FALSE_WORDS))}) THEN false END"
+        )
+    if field.type == "integer":
+        return f"TRY_CAST({value} AS INTEGER)"
+    if field.type == "code":
+        pairs: dict[str, str] = {}
+        for code, label in (field.codes or {}).items():
+            pairs.setdefault(_key(code), code)
+            pairs.setdefault(_key(label), code)
+        whens = " ".join(f"WHEN {_lit(k)} THEN {_lit(v)}" for k, v in pairs.items())
+        return f"CASE {_code_key(value)} {whens} END"
+    return value
+
+
+def _field_rules(entity: Contract, field: Field, as_of: date) -> list[tuple[str, str]]:
+    """(rule name, SQL condition that is true when the row breaks it)."""
+    value, typed = _value(field), f"t.{quote_ident(field.name)}"
+    rules: list[tuple[str, str]] = []
+    if field.required:
+        rules.append((f"required:{field.name}", f"{value} IS NULL"))
+    if field.type in ("date", "boolean", "integer"):
+        rules.append(
+            (f"type:{field.type}:{field.name}", f"{value} IS NOT NULL AND {typed} IS NULL")
+        )
+    if field.type == "code":
+        rules.append((f"code:{field.name}", f"{value} IS NOT NULL AND {typed} IS NULL"))
+    if field.pattern:
+        pattern = field.pattern.removeprefix("^").removesuffix("$")
+        rules.append((f"pattern:{field.name}", f"NOT regexp_full_match({value}, {_lit(pattern)})"))
+    if field.type == "date" and not field.booking:
+        rules.append((f"date_after_as_of:{field.name}", f"{typed} > DATE '{as_of.isoformat()}'"))
+    for earlier in field.not_before:
+        other = earlier.split(".")[-1]
+        source = "parent" if "." in earlier else "t"
+        rules.append(
+            (
+                f"date_order:{field.name}<{other}",
+                f"{typed} < {source}.{quote_ident(other)}",
+            )
+        )
+    if field.references:
+        rules.append(
+            (f"orphan:{field.name}", f"{value} IS NOT NULL AND ref_{field.name}.found IS NULL")
+        )
+    return rules
+
+
+def _reference_joins(contract: Contract) -> str:
+    """LEFT JOINs to the accepted parent rows (staging) for references and cross-entity dates."""
+    joins = []
+    for f in contract.fields:
+        if f.references:
+            table, column = f.references.split(".")
+            joins.append(
+                f"LEFT JOIN (SELECT DISTINCT {quote_ident(column)} AS key, true AS found "
+                f"FROM staging.{table}) AS ref_{f.name} ON ref_{f.name}.key = {_value(f)}"
+            )
+    parent_dates = {e.split(".")[1] for f in contract.fields for e in f.not_before if "." in e}
+    if parent_dates:
+        # Cross-entity dates compare with the plan the row references (one reference per entity).
+        [link] = [f for f in contract.fields if f.references]
+        table, column = link.references.split(".")
+        columns = ", ".join(quote_ident(c) for c in sorted(parent_dates))
+        joins.append(
+            f"LEFT JOIN (SELECT {quote_ident(column)} AS key, {columns} FROM staging.{table} "
+            f"QUALIFY row_number() OVER (PARTITION BY {quote_ident(column)} "
+            f"ORDER BY _file DESC, _row DESC) = 1) AS parent ON parent.key = {_value(link)}"
+        )
+    return "\n".join(joins)
+
+
+def validate_entity(con: duckdb.DuckDBPyConnection, entity: str, as_of: date) -> dict[str, int]:
+    """Rebuild `staging.<entity>` and this entity's quarantine rows from `raw.<entity>`."""
+    con.execute(QUARANTINE_DDL)
+    contract = load_contract(entity)
+    raw_columns = [f.name for f in contract.fields]
+    typed = ", ".join(f"{typed_sql(f)} AS {quote_ident(f.name)}" for f in contract.fields)
+    typed_out = ", ".join(f"t.{quote_ident(c)} AS {quote_ident(TYPED + c)}" for c in raw_columns)
+    candidate = candidate_sql([f"r.{quote_ident(c)}" for c in raw_columns])
+    rules = [rule for f in contract.fields for rule in _field_rules(contract, f, as_of)]
+    if contract.id_field:
+        id_value = _value(contract.field(contract.id_field))
+        rules.append(
+            (
+                f"unique_in_delivery:{contract.id_field}",
+                f"{id_value} IS NOT NULL AND count(*) OVER (PARTITION BY r._file, {id_value}) > 1",
+            )
+        )
+    pii_rules = [
+        (f"pii:{c}", f"_pii_candidate AND {pii_sql('r.' + quote_ident(c))}") for c in raw_columns
+    ]
+    rule_list = ", ".join(
+        f"CASE WHEN {condition} THEN {_lit(name)} END" for name, condition in rules + pii_rules
+    )
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE _checked AS
+        WITH r AS (SELECT *, {candidate} AS _pii_candidate FROM raw.{entity} AS r),
+        t AS (SELECT r._file, r._row, {typed} FROM r)
+        SELECT r.*, {typed_out},
+               list_filter([{rule_list}], lambda rule: rule IS NOT NULL) AS _rules
+        FROM r JOIN t USING (_file, _row)
+        {_reference_joins(contract)}
+        """
+    )
+    return _write_results(con, contract)
+
+
+def _write_results(con: duckdb.DuckDBPyConnection, contract: Contract) -> dict[str, int]:
+    entity = contract.entity
+    columns = [f.name for f in contract.fields]
+    accepted_columns = ", ".join(f"{quote_ident(TYPED + c)} AS {quote_ident(c)}" for c in columns)
+    con.execute(
+        f"CREATE OR REPLACE TABLE staging.{entity} AS "
+        f"SELECT {accepted_columns}, _file, _row FROM _checked WHERE len(_rules) = 0"
+    )
+    record = ", ".join(
+        f"{quote_ident(c)} := CASE WHEN _pii_candidate THEN {mask_sql(quote_ident(c))} "
+        f"ELSE {quote_ident(c)} END"
+        for c in columns
+    )
+    entity_id = quote_ident(contract.id_field or columns[0])
+    con.execute("DELETE FROM quarantine.rows WHERE entity = ?", [entity])
+    con.execute(
+        f"""
+        INSERT INTO quarantine.rows
+        SELECT {_lit(entity)}, _file, _row,
+               CASE WHEN _pii_candidate THEN {mask_sql(entity_id)} ELSE {entity_id} END,
+               _rules, to_json(struct_pack({record}))::VARCHAR
+        FROM _checked WHERE len(_rules) > 0
+        """
+    )
+    # Lines the reader could not split into fields are quarantined too, by line number.
+    con.execute(
+        """
+        INSERT INTO quarantine.rows
+        SELECT entity, file, row_number, NULL, ['malformed_line:' || error], to_json({'line': line})
+        FROM meta.malformed_rows WHERE entity = ?
+        """,
+        [entity],
+    )
+    # No personal data stays in the warehouse: mask it in the raw rows too.
+    for column in columns:
+        ref = quote_ident(column)
+        con.execute(
+            f"UPDATE raw.{entity} SET {ref} = {mask_sql(ref)} "
+            f"WHERE {candidate_sql([ref])} AND {pii_sql(ref)}"
+        )
+    con.execute("DROP TABLE _checked")
+    accepted = con.execute(f"SELECT count(*) FROM staging.{entity}").fetchone()[0]
+    quarantined = con.execute(
+        "SELECT count(*) FROM quarantine.rows WHERE entity = ?", [entity]
+    ).fetchone()[0]
+    return {"accepted": accepted, "quarantined": quarantined}
+
+
+def default_as_of(con: duckdb.DuckDBPyConnection, today: date) -> date:
+    """The latest event date (bookings excluded) in any raw delivery, but never after `today`.
+
+    Capping at the run date lets a mistyped future date be caught as an error instead of
+    becoming the as-of date itself.
+    """
+    parts = []
+    for entity in ENTITIES:
+        exists = con.execute(
+            "SELECT count(*) FROM information_schema.tables "
+            "WHERE table_schema = 'raw' AND table_name = ?",
+            [entity],
+        ).fetchone()[0]
+        if not exists:
+            continue
+        for f in load_contract(entity).fields:
+            if f.type == "date" and not f.booking:
+                parts.append(
+                    f"SELECT max(r.d) AS d FROM (SELECT {typed_sql(f)} AS d "
+                    f"FROM raw.{entity} AS r) AS r WHERE r.d <= ?"
+                )
+    if not parts:
+        return today
+    latest = con.execute(
+        f"SELECT max(d) FROM ({' UNION ALL '.join(parts)})", [today] * len(parts)
+    ).fetchone()[0]
+    return latest or today
