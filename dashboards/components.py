@@ -1,0 +1,227 @@
+"""Shared UI pieces: URL-synced filters, number formats, readable charts, downloads, and the
+explanations shown instead of an empty or fully suppressed view."""
+
+from __future__ import annotations
+
+import io
+import math
+from collections.abc import Callable, Sequence
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from dashboards.i18n import t
+
+FONT_SIZE = 20  # readable from the back of a meeting room
+COLOURS = {"main": "#1f5f8b", "muted": "#9db4c6", "suppressed": "#d9d9d9", "target": "#c0392b"}
+PLOTLY_CONFIG = {
+    "displaylogo": False,
+    "toImageButtonOptions": {"format": "png", "scale": 2, "filename": "sip-uppfoljning"},
+}
+
+
+def url_select(
+    label: str,
+    options: Sequence[str],
+    key: str,
+    format_func: Callable[[str], str] = str,
+    default: str | None = None,
+    container=st,
+) -> str | None:
+    """A selectbox whose value lives in the URL (`?key=value`), so a view can be shared."""
+    options = list(options)
+    if not options:
+        return None
+    wanted = st.query_params.get(key, default)
+    index = options.index(wanted) if wanted in options else 0
+    value = container.selectbox(
+        label, options, index=index, format_func=format_func, key=f"w_{key}"
+    )
+    if st.query_params.get(key) != value:
+        st.query_params[key] = value
+    return value
+
+
+def format_value(value: float | None, suppressed: bool, kind: str) -> str:
+    """A figure as shown to people: suppressed cells say so, never 0."""
+    if suppressed:
+        return t("common.suppressed")
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    if kind == "share":
+        return f"{value * 100:.0f} %"
+    if kind == "rate":
+        return f"{value:.1f}".replace(".", ",")
+    if kind == "quantile":
+        return f"{value:.0f} d"
+    return f"{value:,.0f}".replace(",", "\u00a0")
+
+
+def kind_of(kpi: str) -> str:
+    if ":p" in kpi and kpi.rsplit(":", 1)[1] in ("p50", "p75", "p90"):
+        return "quantile"
+    if kpi == "deviations_per_100_active":
+        return "rate"
+    if "_share" in kpi:
+        return "share"
+    return "count"
+
+
+def style(fig: go.Figure, title: str, height: int = 480) -> go.Figure:
+    fig.update_layout(
+        title={"text": title, "font": {"size": FONT_SIZE + 2}},
+        font={"size": FONT_SIZE},
+        height=height,
+        margin={"l": 10, "r": 10, "t": 90, "b": 10},
+        plot_bgcolor="white",
+        legend={"orientation": "h", "y": -0.2},
+    )
+    fig.update_xaxes(gridcolor="#eeeeee")
+    fig.update_yaxes(gridcolor="#eeeeee")
+    return fig
+
+
+def show_chart(fig: go.Figure) -> None:
+    st.plotly_chart(fig, width="stretch", config=PLOTLY_CONFIG)
+
+
+def bar_chart(
+    frame: pd.DataFrame, label_col: str, kind: str, title: str, horizontal: bool = True
+) -> go.Figure:
+    """Bars with their value written on them; suppressed groups get a grey stub that says so."""
+    shown = frame.copy()
+    shown["plot_value"] = shown["value"].where(~shown["suppressed"], 0).fillna(0)
+    if kind == "share":
+        shown["plot_value"] *= 100
+    text = [
+        format_value(v, s, kind) for v, s in zip(shown["value"], shown["suppressed"], strict=True)
+    ]
+    colours = [COLOURS["suppressed"] if s else COLOURS["main"] for s in shown["suppressed"]]
+    bar = go.Bar(
+        x=shown["plot_value"] if horizontal else shown[label_col],
+        y=shown[label_col] if horizontal else shown["plot_value"],
+        orientation="h" if horizontal else "v",
+        text=text,
+        textposition="outside",
+        marker_color=colours,
+        cliponaxis=False,
+    )
+    fig = go.Figure(bar)
+    if horizontal:
+        fig.update_yaxes(autorange="reversed")
+    if kind == "share":
+        (fig.update_xaxes if horizontal else fig.update_yaxes)(range=[0, 115], ticksuffix=" %")
+    return style(fig, title, height=max(360, 60 + 48 * len(shown)) if horizontal else 480)
+
+
+def explain_if_empty(frame: pd.DataFrame, threshold: int) -> bool:
+    """Show why nothing is shown; True when the caller should not draw anything."""
+    if frame.empty:
+        st.info(t("common.empty_selection"))
+        return True
+    if "suppressed" in frame and frame["suppressed"].all():
+        st.info(t("common.all_suppressed", threshold=threshold))
+        return True
+    return False
+
+
+def _csv_bytes(frame: pd.DataFrame) -> bytes:
+    # Swedish Excel: ';' between fields, decimal comma, and a BOM so å/ä/ö survive.
+    text = frame.to_csv(index=False, sep=";", decimal=",")
+    return "\ufeff".encode() + text.encode("utf-8")
+
+
+def _excel_bytes(frame: pd.DataFrame) -> bytes:
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="xlsxwriter") as writer:
+        frame.to_excel(writer, index=False, sheet_name="Data")
+    return buffer.getvalue()
+
+
+def download_buttons(frame: pd.DataFrame, name: str) -> None:
+    left, right = st.columns(2)
+    left.download_button(
+        t("common.download_csv"), _csv_bytes(frame), f"{name}.csv", "text/csv", key=f"csv_{name}"
+    )
+    right.download_button(
+        t("common.download_excel"),
+        _excel_bytes(frame),
+        f"{name}.xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        key=f"xlsx_{name}",
+    )
+
+
+def table_with_downloads(
+    frame: pd.DataFrame, name: str, labels: dict[str, str] | None = None
+) -> None:
+    shown = frame.rename(columns=labels or {})
+    st.dataframe(shown, width="stretch", hide_index=True)
+    download_buttons(shown, name)
+
+
+def period_label(grain: str, period_start) -> str:
+    start = pd.Timestamp(period_start)
+    if grain == "year":
+        return f"{start.year}"
+    if grain == "quarter":
+        return (
+            f"{start.year} K{(start.month - 1) // 3 + 1}"
+            if _sv()
+            else f"{start.year} Q{(start.month - 1) // 3 + 1}"
+        )
+    return start.strftime("%Y-%m")
+
+
+def _sv() -> bool:
+    from dashboards.i18n import current_language
+
+    return current_language() == "sv"
+
+
+def page_header(title_key: str, intro: str) -> dict | None:
+    """Title, introduction and the run's as-of line; None (after a message) when nothing is
+    published yet."""
+    from dashboards.data import has_data, run_info
+
+    st.title(t(title_key))
+    if not has_data():
+        st.warning(t("app.no_data"))
+        return None
+    info = run_info()
+    st.caption(
+        t(
+            "app.as_of",
+            as_of=pd.Timestamp(info["as_of"]).date().isoformat(),
+            target=info["meeting_target_days"],
+            threshold=info["suppression_threshold"],
+        )
+    )
+    st.write(intro)
+    return info
+
+
+def period_filters(
+    table: str, grains: Sequence[str], container=st
+) -> tuple[str, pd.Timestamp | None]:
+    """Grain and period selectors (kept in the URL), latest period first."""
+    from dashboards.data import query
+
+    grain = url_select(
+        t("common.grain"), grains, "grain", lambda g: t(f"grain.{g}"), container=container
+    )
+    periods = query(
+        f"SELECT DISTINCT period_start FROM marts.{table} WHERE period_grain = ? "
+        "ORDER BY period_start DESC",
+        [grain],
+    )["period_start"]
+    options = [pd.Timestamp(p).date().isoformat() for p in periods]
+    chosen = url_select(
+        t("common.period"),
+        options,
+        "period",
+        lambda p: period_label(grain, p),
+        container=container,
+    )
+    return grain, (pd.Timestamp(chosen) if chosen else None)

@@ -1,0 +1,256 @@
+"""Leadership overview: does the SIP process work, and where does it not?"""
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from dashboards.components import (
+    COLOURS,
+    bar_chart,
+    explain_if_empty,
+    format_value,
+    kind_of,
+    page_header,
+    period_filters,
+    period_label,
+    show_chart,
+    style,
+    table_with_downloads,
+    url_select,
+)
+from dashboards.data import query
+from dashboards.i18n import code_label, dimension_label, kpi_label, t
+
+DIMENSIONS = (
+    "all",
+    "initiating_principal",
+    "lead_principal",
+    "municipality_code",
+    "target_group",
+    "age_band",
+    "initiating_unit",
+    "after_discharge",
+)
+TILES = (
+    "days_need_to_meeting:p50",
+    "meeting_within_target_share",
+    "follow_up_booked_share",
+    "follow_up_on_time_share",
+    "follow_ups_overdue",
+    "active_plans",
+    "deviations_per_100_active",
+)
+TREND_KPIS = (
+    "days_need_to_meeting:p50",
+    "meeting_within_target_share",
+    "needs_identified",
+    "waiting_for_meeting",
+    "follow_up_on_time_share",
+    "active_plans",
+    "deviations_per_100_active",
+    "consent_given_share",
+    "invitation_before_consent_share",
+)
+
+info = page_header("overview.title", t("overview.intro"))
+if info is None:
+    st.stop()
+threshold = int(info["suppression_threshold"])
+
+with st.sidebar:
+    grain, period = period_filters("kpi", ("month", "quarter", "year"))
+    dimension = url_select(t("common.dimension"), DIMENSIONS, "dim", dimension_label)
+    value = "all"
+    if dimension != "all":
+        values = query(
+            "SELECT DISTINCT dimension_value FROM marts.kpi WHERE dimension = ? ORDER BY 1",
+            [dimension],
+        )["dimension_value"].tolist()
+        value = url_select(t("common.value"), values, "value", code_label)
+if period is None:
+    st.info(t("common.empty_selection"))
+    st.stop()
+
+population = (
+    t("overview.population_all")
+    if dimension == "all"
+    else t("overview.population_dim", dimension=dimension_label(dimension), value=code_label(value))
+)
+period_text = period_label(grain, period)
+
+
+def cells(kpis: list[str] | str, like: bool = False) -> pd.DataFrame:
+    """KPI cells of the selected grain, dimension and value; all periods."""
+    match = "kpi LIKE ?" if like else f"kpi IN ({', '.join('?' * len(kpis))})"
+    params = [kpis] if like else list(kpis)
+    return query(
+        "SELECT period_start, kpi, numerator, denominator, value, suppressed FROM marts.kpi "
+        f"WHERE period_grain = ? AND dimension = ? AND dimension_value = ? AND {match} "
+        "ORDER BY period_start",
+        [grain, dimension, value, *params],
+    )
+
+
+# --- tiles: the chosen period, the change since the previous one, and the target -------------
+tiles = cells(list(TILES))
+current = tiles[tiles["period_start"] == period].set_index("kpi")
+previous_periods = tiles[tiles["period_start"] < period]["period_start"]
+previous = (
+    tiles[tiles["period_start"] == previous_periods.max()].set_index("kpi")
+    if len(previous_periods)
+    else pd.DataFrame()
+)
+sipkollen = query(
+    "SELECT sum(n_positive) AS positive, sum(n_applicable) AS applicable, bool_or(suppressed) AS s "
+    "FROM marts.sipkollen WHERE period_grain = ? AND period_start = date_trunc(?, ?::DATE) "
+    "AND dimension = 'all'",
+    ["year" if grain == "year" else "quarter", "year" if grain == "year" else "quarter", period],
+)
+columns = st.columns(4)
+for index, kpi in enumerate(TILES):
+    kind = kind_of(kpi)
+    if kpi in current.index:
+        row = current.loc[kpi]
+        shown = format_value(row["value"], bool(row["suppressed"]), kind)
+        delta = None
+        if kpi in previous.index and not row["suppressed"] and not previous.loc[kpi, "suppressed"]:
+            change = row["value"] - previous.loc[kpi, "value"]
+            delta = (
+                format_value(change, False, kind)
+                if kind != "share"
+                else t("common.points", change=f"{change * 100:+.0f}")
+            )
+    else:
+        shown, delta = "–", None
+    help_text = t("common.previous")
+    if kpi == "meeting_within_target_share":
+        help_text += " · " + t("common.target", target=f"{info['meeting_target_days']} d")
+    columns[index % 4].metric(
+        kpi_label(kpi),
+        shown,
+        delta,
+        help=help_text,
+        delta_color="inverse"
+        if kpi in ("days_need_to_meeting:p50", "follow_ups_overdue", "deviations_per_100_active")
+        else "normal",
+    )
+if dimension in ("all", "municipality_code", "age_band"):
+    row = sipkollen.iloc[0]
+    share = (row["positive"] / row["applicable"]) if row["applicable"] else None
+    columns[len(TILES) % 4].metric(
+        kpi_label("sipkollen_positive_share"),
+        format_value(share, bool(row["s"]) or share is None, "share"),
+    )
+
+# --- trend -------------------------------------------------------------------------------------
+trend_kpi = url_select(t("overview.trend_kpi"), TREND_KPIS, "trend", kpi_label)
+trend = query(
+    "SELECT period_start, value, suppressed FROM marts.kpi WHERE period_grain = 'month' "
+    "AND dimension = ? AND dimension_value = ? AND kpi = ? ORDER BY period_start",
+    [dimension, value, trend_kpi],
+)
+if not explain_if_empty(trend, threshold):
+    kind = kind_of(trend_kpi)
+    y = trend["value"] * (100 if kind == "share" else 1)
+    fig = go.Figure(
+        go.Scatter(
+            x=trend["period_start"],
+            y=y,
+            mode="lines+markers",
+            line={"width": 4, "color": COLOURS["main"]},
+            marker={"size": 10},
+        )
+    )
+    hidden = trend[trend["suppressed"]]
+    if len(hidden):
+        fig.add_trace(
+            go.Scatter(
+                x=hidden["period_start"],
+                y=[0] * len(hidden),
+                mode="markers+text",
+                text=[t("common.suppressed")] * len(hidden),
+                textposition="top center",
+                marker={"color": COLOURS["suppressed"], "size": 12},
+                showlegend=False,
+            )
+        )
+    fig.update_layout(showlegend=False)
+    if kind == "share":
+        fig.update_yaxes(ticksuffix=" %", range=[0, 105])
+    show_chart(
+        style(fig, t("overview.trend_title", kpi=kpi_label(trend_kpi), population=population))
+    )
+
+# --- breakdown of the chosen KPI for the period ----------------------------------------------
+breakdown_dim = url_select(t("overview.breakdown_by"), DIMENSIONS[1:], "by", dimension_label)
+breakdown = query(
+    "SELECT dimension_value, numerator, denominator, value, suppressed FROM marts.kpi "
+    "WHERE period_grain = ? AND period_start = ? AND dimension = ? AND kpi = ? "
+    "ORDER BY dimension_value",
+    [grain, period, breakdown_dim, trend_kpi],
+)
+if not explain_if_empty(breakdown, threshold):
+    breakdown["label"] = breakdown["dimension_value"].map(code_label)
+    show_chart(
+        bar_chart(
+            breakdown,
+            "label",
+            kind_of(trend_kpi),
+            t(
+                "overview.breakdown_title",
+                kpi=kpi_label(trend_kpi),
+                dimension=dimension_label(breakdown_dim),
+                period=period_text,
+            ),
+        )
+    )
+    with st.expander(t("common.table")):
+        table_with_downloads(
+            breakdown.drop(columns="label"), f"{trend_kpi.replace(':', '_')}_{breakdown_dim}"
+        )
+
+# --- survival curve ------------------------------------------------------------------------------
+survival = query(
+    "SELECT day, survival, at_risk, suppressed FROM marts.time_to_meeting_survival "
+    "WHERE dimension = ? AND dimension_value = ? AND day <= 365 ORDER BY day",
+    [dimension, value],
+)
+if not explain_if_empty(survival, threshold):
+    shown = survival[~survival["suppressed"]]
+    fig = go.Figure(
+        go.Scatter(
+            x=shown["day"],
+            y=shown["survival"] * 100,
+            mode="lines",
+            line={"shape": "hv", "width": 4, "color": COLOURS["main"]},
+        )
+    )
+    fig.add_vline(
+        x=int(info["meeting_target_days"]),
+        line_dash="dash",
+        line_color=COLOURS["target"],
+        annotation_text=t("common.target", target=f"{info['meeting_target_days']} d"),
+    )
+    fig.update_xaxes(title=t("overview.survival_x"))
+    fig.update_yaxes(title=t("overview.survival_y"), ticksuffix=" %", range=[0, 102])
+    show_chart(style(fig, t("overview.survival_title", population=population)))
+
+# --- closure reasons, deviations, attendance -----------------------------------------------
+left, right = st.columns(2)
+families = (
+    (left, "closure_reason_share:%", "overview.closure_title", "share"),
+    (right, "deviations:%", "overview.deviations_type_title", "count"),
+    (left, "deviations_responsible:%", "overview.deviations_principal_title", "count"),
+    (right, "invited_attendance_share:%", "overview.attendance_title", "share"),
+)
+for column, pattern, title_key, kind in families:
+    with column:
+        family = cells(pattern, like=True)
+        family = family[family["period_start"] == period].copy()
+        if explain_if_empty(family, threshold):
+            continue
+        family["label"] = family["kpi"].str.split(":").str[1].map(code_label)
+        family = family.sort_values("value", ascending=False, na_position="last")
+        show_chart(bar_chart(family, "label", kind, t(title_key, period=period_text)))
+        with st.expander(t("common.table")):
+            table_with_downloads(family.drop(columns="label"), pattern.split(":")[0])
