@@ -1,0 +1,38 @@
+"""Dashboard tests read the serving database of a real pipeline run on demo data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.conftest import PipelineRun
+
+APP = str(Path(__file__).resolve().parents[2] / "dashboards" / "app.py")
+
+
+@pytest.fixture
+def serving_db(demo_pipeline: PipelineRun, monkeypatch: pytest.MonkeyPatch) -> Path:
+    settings = demo_pipeline.settings
+    monkeypatch.setenv("SIP_WAREHOUSE", str(settings.warehouse))
+    monkeypatch.delenv("SIP_SERVING", raising=False)
+    return settings.serving_path
+
+
+def mart(serving: Path, sql: str, params: list | None = None) -> pd.DataFrame:
+    with duckdb.connect(str(serving), read_only=True) as con:
+        return con.execute(sql, params or []).df()
+
+
+def open_page(page: str, **query: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    for key, value in query.items():
+        at.query_params[key] = value
+    if page != "overview":
+        at.switch_page(f"pages/{page}.py")
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at

@@ -1,0 +1,154 @@
+"""Every page under Streamlit's AppTest: renders, filters, shows the published figures, explains
+empty and suppressed selections, and speaks Swedish and English."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from dashboards.components import format_value
+from tests.dashboards.conftest import mart, open_page
+
+CATALOGUES = Path(__file__).resolve().parents[2] / "dashboards" / "i18n"
+
+
+def _keys(node: object, prefix: str = "") -> set[str]:
+    if isinstance(node, dict):
+        return set().union(*(_keys(v, f"{prefix}.{k}" if prefix else k) for k, v in node.items()))
+    return {prefix}
+
+
+def test_swedish_and_english_catalogues_have_the_same_keys() -> None:
+    sv = _keys(yaml.safe_load((CATALOGUES / "sv.yaml").read_text(encoding="utf-8")))
+    en = _keys(yaml.safe_load((CATALOGUES / "en.yaml").read_text(encoding="utf-8")))
+    assert sv == en
+
+
+def test_pages_say_so_when_nothing_is_published(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("SIP_WAREHOUSE", str(tmp_path / "none" / "sip.duckdb"))
+    monkeypatch.delenv("SIP_SERVING", raising=False)
+    for page in ("overview", "sipkollen", "unit", "steward"):
+        at = open_page(page)
+        assert "Ingen publicerad data" in at.warning[0].value
+
+
+def test_overview_tiles_show_the_published_values(serving_db) -> None:
+    at = open_page("overview")
+    assert at.title[0].value == "Översikt för ledningen"
+    period = at.selectbox(key="w_period").value
+    published = mart(
+        serving_db,
+        "SELECT kpi, value, suppressed FROM marts.kpi WHERE period_grain = 'month' "
+        "AND period_start = ? AND dimension = 'all' AND kpi IN ('active_plans', "
+        "'follow_up_booked_share')",
+        [period],
+    ).set_index("kpi")
+    metrics = {m.label: m.value for m in at.metric}
+    for kpi, label, kind in (
+        ("active_plans", "Aktiva planer", "count"),
+        ("follow_up_booked_share", "Andel med bokad uppföljning", "share"),
+    ):
+        row = published.loc[kpi]
+        assert metrics[label] == format_value(row["value"], bool(row["suppressed"]), kind)
+
+
+@pytest.mark.parametrize(
+    ("key", "choice"),
+    [("w_grain", "quarter"), ("w_grain", "year"), ("w_trend", "needs_identified"),
+     ("w_by", "age_band"), ("w_dim", "target_group")],
+)
+def test_overview_filters(serving_db, key: str, choice: str) -> None:
+    at = open_page("overview")
+    at.selectbox(key=key).set_value(choice).run()
+    assert not at.exception
+    assert at.query_params[key.removeprefix("w_")] == [choice] or at.query_params[
+        key.removeprefix("w_")
+    ] == choice
+
+
+def test_a_small_selection_is_explained_not_blank(serving_db) -> None:
+    # One unit in one month: the breakdowns are fully suppressed or empty, and the page says so.
+    unit = mart(
+        serving_db,
+        "SELECT dimension_value FROM marts.kpi WHERE dimension = 'initiating_unit' "
+        "AND dimension_value <> 'unknown' ORDER BY 1 LIMIT 1",
+    ).iloc[0, 0]
+    first_month = mart(
+        serving_db, "SELECT min(period_start)::VARCHAR FROM marts.kpi WHERE period_grain='month'"
+    ).iloc[0, 0]
+    at = open_page("overview", dim="initiating_unit", value=unit, period=first_month)
+    texts = " ".join(i.value for i in at.info)
+    assert "skyddade" in texts or "inga uppgifter" in texts
+    assert not any(m.value == "0" for m in at.metric if "Skyddad" in m.value)
+
+
+def test_sipkollen_sentences_match_the_mart(serving_db) -> None:
+    at = open_page("sipkollen")
+    period = at.selectbox(key="w_period").value
+    published = mart(
+        serving_db,
+        "SELECT question_id, share_positive, suppressed FROM marts.sipkollen "
+        "WHERE period_grain = 'quarter' AND period_start = ? AND dimension = 'all' "
+        "ORDER BY question_id",
+        [period],
+    )
+    page_text = " ".join(m.value for m in at.markdown)
+    for row in published.itertuples():
+        if row.suppressed:
+            assert "För få svar för att visa" in page_text
+        else:
+            assert f"{round(row.share_positive * 10)} av 10 svarade Ja" in page_text
+
+
+def test_sipkollen_filters_and_presentation_mode(serving_db) -> None:
+    at = open_page("sipkollen")
+    at.selectbox(key="w_grain").set_value("year").run()
+    at.selectbox(key="w_dim").set_value("respondent").run()
+    assert not at.exception
+    presenting = open_page("sipkollen", present="1")
+    assert not any(s.key == "w_dim" for s in presenting.sidebar.selectbox)
+    assert any("Lämna presentationsläget" in b.label for b in presenting.button)
+
+
+def test_sipkollen_is_never_broken_down_by_unit(serving_db) -> None:
+    at = open_page("sipkollen")
+    assert "initiating_unit" not in at.selectbox(key="w_dim").options
+
+
+def test_unit_view_lists_its_overdue_follow_ups(serving_db) -> None:
+    overdue = mart(
+        serving_db,
+        "SELECT initiating_unit, count(*) AS n FROM marts.overdue_follow_ups GROUP BY 1 "
+        "ORDER BY 2 DESC LIMIT 1",
+    )
+    unit, expected = overdue.iloc[0]["initiating_unit"], int(overdue.iloc[0]["n"])
+    at = open_page("unit", unit=unit)
+    tables = [df.value for df in at.dataframe]
+    listed = [t for t in tables if "SIP-id" in t.columns]
+    assert len(listed) == 1 and len(listed[0]) == expected
+    at.selectbox(key="w_grain").set_value("quarter").run()
+    assert not at.exception
+
+
+def test_leadership_pages_show_no_row_level_ids(serving_db) -> None:
+    at = open_page("overview")
+    for frame in (df.value for df in at.dataframe):
+        assert not frame.astype(str).apply(lambda c: c.str.contains("SIP-0")).any().any()
+
+
+def test_steward_page(serving_db) -> None:
+    at = open_page("steward")
+    deliveries = mart(serving_db, "SELECT count(*) FROM marts.data_quality").iloc[0, 0]
+    assert len(at.dataframe[0].value) == deliveries
+    at.selectbox(key="w_entity").set_value("sipkollen").run()
+    assert not at.exception
+    assert any("sipkollen" in e.label for e in at.expander)
+
+
+def test_english(serving_db) -> None:
+    at = open_page("overview", lang="en")
+    assert at.title[0].value == "Leadership overview"
+    assert isinstance(pd.Timestamp(at.selectbox(key="w_period").value), pd.Timestamp)
