@@ -6,8 +6,9 @@ One set of regular expressions serves both DuckDB (set-based over whole deliveri
   `YYYYMMDD[-]NNNN` with a real month, a day 01-31 (61-91: samordningsnummer), century 18-20
   and a valid Luhn check digit;
 - e-mail: `local@domain.tld`;
-- phone: Swedish national numbers (`070-123 45 67`, `08-123 456 78`, `0701234567`) and
-  international ones (`+46 70 123 45 67`, `0046…`), but never the `YYMMDD-NNNN` shape.
+- phone: Swedish national numbers (`070-123 45 67`, `08-123 456 78`, `0701234567`, at least 7
+  digits) and international ones (`+46 70 123 45 67`, `+46 (0)70…`, `0046…`), but never the
+  `YYMMDD-NNNN` shape.
 Masking replaces each finding with its kind in brackets, in the order e-mail, identity number,
 phone, so SQL and Python produce the same text.
 """
@@ -16,18 +17,29 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 
 DIGIT_TOKEN = r"[0-9]+(?:[-+][0-9]+)?"
 IDENTITY_SHAPE = r"^([0-9]{6}|[0-9]{8})[-+]?[0-9]{4}$"
 EMAIL = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
+# Groups: 1 the character before (consumed, so the regex needs no look-behind that RE2 lacks),
+# 2 the number, 3 the character after. The number is international (`+46 (0)70 …`, `0046…`) or
+# Swedish national: trunk `0`, area code, digit groups split by at most one space or dash.
 PHONE = (
-    r"(?:^|[^0-9A-Za-z_+-])"
-    r"((?:\+|00)[1-9][0-9 -]{6,16}[0-9]|0[1-9][0-9]{0,2}[ /-]?[0-9]{2,3}(?:[ -]?[0-9]{2,3}){1,2})"
-    r"(?:$|[^0-9])"
+    r"(^|[^0-9A-Za-z_+-])"
+    r"((?:\+|00)[1-9][0-9]{0,2}(?: ?\(0\))?[0-9 -]{5,15}[0-9]"
+    r"|0[1-9][0-9]{0,2}[ -]?[0-9]{2,3}(?:[ -]?[0-9]{2,3}){1,2})"
+    r"($|[^0-9])"
 )
+PHONE_GAP = r"\1#\3"  # a found number replaced, boundaries kept, for the second pass
 PHONE_EXCLUDED = r"^[0-9]{6}[-+][0-9]{4}$"  # written like a personnummer: not a phone
+PHONE_MIN_DIGITS = 7  # `08-123 45`; fewer digits are counts, times or codes ("0180 12")
 # Cheap test that rules out almost every clean value before the expensive part runs.
-PREFILTER = r"[0-9]{6}[-+]?[0-9]{4}|@|0[0-9]{1,3}[ /-]?[0-9]{2,3}[ -]?[0-9]{2}|(?:\+|00)[1-9][0-9]"
+# It is a superset of the patterns above: ids such as `M-00012345` do not pass it.
+PREFILTER = (
+    r"[0-9]{6}[-+]?[0-9]{4}|@"
+    r"|(?:^|[^0-9A-Za-z_+-])(?:0[1-9][0-9]{0,2}[ -]?[0-9]{2,3}[ -]?[0-9]{2}|(?:\+|00)[1-9])"
+)
 ISO_DATE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
 
 MASKS = {
@@ -66,6 +78,11 @@ def _identity_kind(token: str) -> str | None:
     return "samordningsnummer" if day > 60 else "personnummer"
 
 
+def _is_phone(number: str) -> bool:
+    digits = sum(char.isdigit() for char in number)
+    return digits >= PHONE_MIN_DIGITS and not _PHONE_EXCLUDED.match(number)
+
+
 def _findings(text: str) -> list[tuple[str, str]]:
     """(kind, matched text) in masking order."""
     if not _PREFILTER.search(text) or _ISO_DATE.fullmatch(text):
@@ -75,7 +92,11 @@ def _findings(text: str) -> list[tuple[str, str]]:
         kind = _identity_kind(token)
         if kind:
             found.append((kind, token))
-    found += [("phone", m) for m in _PHONE.findall(text) if not _PHONE_EXCLUDED.match(m)]
+    # Two passes: a number right after another (`070-1234567 070-7654321`) shares its boundary
+    # character with it, which the first pass has already consumed.
+    gapped = _PHONE.sub(PHONE_GAP, text)
+    for source in (text, gapped):
+        found += [("phone", m[1]) for m in _PHONE.findall(source) if _is_phone(m[1])]
     return found
 
 
@@ -134,10 +155,15 @@ def _findings_sql(column_sql: str) -> str:
         f"list_transform(regexp_extract_all({column_sql}, {_sql_str(EMAIL)}), "
         "lambda pii_m: {'kind': 'email', 'text': pii_m})"
     )
+    gapped = f"regexp_replace({column_sql}, {_sql_str(PHONE)}, {_sql_str(PHONE_GAP)}, 'g')"
+    is_phone = (
+        f"length(regexp_replace(pii_m, '[^0-9]', '', 'g')) >= {PHONE_MIN_DIGITS} "
+        f"AND NOT regexp_full_match(pii_m, {_sql_str(PHONE_EXCLUDED[1:-1])})"
+    )
     phones = (
-        f"list_transform(list_filter(regexp_extract_all({column_sql}, {_sql_str(PHONE)}, 1), "
-        f"lambda pii_m: NOT regexp_full_match(pii_m, {_sql_str(PHONE_EXCLUDED[1:-1])})), "
-        "lambda pii_m: {'kind': 'phone', 'text': pii_m})"
+        f"list_transform(list_filter(list_concat(regexp_extract_all({column_sql}, "
+        f"{_sql_str(PHONE)}, 2), regexp_extract_all({gapped}, {_sql_str(PHONE)}, 2)), "
+        f"lambda pii_m: {is_phone}), lambda pii_m: {{'kind': 'phone', 'text': pii_m}})"
     )
     return (
         f"CASE WHEN {column_sql} IS NULL OR NOT regexp_matches({column_sql}, "
@@ -181,23 +207,58 @@ def mask_sql(column_sql: str) -> str:
 # --- logs -------------------------------------------------------------------------------------
 
 
+def _mask_record(record: logging.LogRecord) -> None:
+    """Mask the formatted message and any exception text of `record` in place."""
+    if getattr(record, "_pii_masked", False):
+        return
+    if record.args:
+        try:
+            record.msg = record.getMessage()
+        except (TypeError, ValueError):  # a broken format string must not leak its arguments
+            record.msg = f"{record.msg} {record.args!r}"
+        record.args = None
+    if isinstance(record.msg, str):
+        record.msg = mask_text(record.msg)
+    if record.exc_info and not record.exc_text:
+        record.exc_text = logging.Formatter().formatException(record.exc_info)
+    if record.exc_text:
+        record.exc_text = mask_text(record.exc_text)
+    if record.stack_info:
+        record.stack_info = mask_text(record.stack_info)
+    record._pii_masked = True
+
+
 class PiiMaskingFilter(logging.Filter):
     """Masks personal data in every log record that passes through it."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if record.args:
-            record.msg = record.getMessage()
-            record.args = None
-        if isinstance(record.msg, str):
-            record.msg = mask_text(record.msg)
+        _mask_record(record)
         return True
 
 
 _FILTER = PiiMaskingFilter()
 
 
+def _masking_record_factory(
+    make_record: Callable[..., logging.LogRecord],
+) -> Callable[..., logging.LogRecord]:
+    def make_masked_record(*args: object, **kwargs: object) -> logging.LogRecord:
+        record = make_record(*args, **kwargs)
+        _mask_record(record)
+        return record
+
+    make_masked_record.pii_masking = True
+    return make_masked_record
+
+
 def install_log_masking() -> None:
-    """Attach the masking filter to the root and Dagster loggers and their handlers (idempotent)."""
+    """Mask every log record of this process (idempotent).
+
+    The filter goes on the root and Dagster loggers and on their handlers, as asked; since a
+    logger's filters do not see records propagated from its children and handlers may be added
+    later (Dagster's own `context.log` is a separate `Logger`), the record factory is wrapped too,
+    so every record is masked where it is made.
+    """
     loggers = [logging.getLogger(), logging.getLogger("dagster")]
     loggers += [
         logging.getLogger(name)
@@ -210,3 +271,6 @@ def install_log_masking() -> None:
         for handler in logger.handlers:
             if _FILTER not in handler.filters:
                 handler.addFilter(_FILTER)
+    factory = logging.getLogRecordFactory()
+    if not getattr(factory, "pii_masking", False):
+        logging.setLogRecordFactory(_masking_record_factory(factory))

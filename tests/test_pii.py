@@ -3,6 +3,7 @@ Python, without flagging what pseudonymised data legitimately holds."""
 
 from __future__ import annotations
 
+import io
 import logging
 import re
 
@@ -49,6 +50,9 @@ FINDINGS = [
     ("08-123 456 78", ["phone"]),
     ("ring +46 70 123 45 67", ["phone"]),
     ("0046 8 123 456 78", ["phone"]),
+    ("+46 (0)70-123 45 67", ["phone"]),
+    ("0910-123 45", ["phone"]),
+    ("ring 070-1234567 070-7654321/08-765 43 21", ["phone"]),
     (f"mejl a@b.se tel 031-12 34 56 pnr 19{VALID}", ["email", "personnummer", "phone"]),
 ]
 CLEAN = [
@@ -62,20 +66,25 @@ CLEAN = [
     "VC-Centrum",
     "Vi träffades 3 gånger under 2026 och det var bra.",
     "Mötet 2026-03-15 flyttades till 2026-04-02.",
+    "kl 08-12 30 min",
+    "0180 12 st",
+    "möte 08.30-10.00, 2026-03-15 08:30",
+    "d41d8cd98f00b204e9800998ecf8427e",
+    "20260315-1234",
     "",
     None,
 ]
 
 
+SQL_CHECKS = f"SELECT {pii_sql('v')}, {pii_kind_sql('v')}, {mask_sql('v')} FROM t ORDER BY i"
+
+
 def sql_results(values: list[str | None]) -> list[tuple]:
-    con = duckdb.connect()
-    con.execute("CREATE TABLE t (i INTEGER, v VARCHAR)")
-    con.executemany("INSERT INTO t VALUES (?, ?)", list(enumerate(values)))
-    rows = con.execute(
-        f"SELECT {pii_sql('v')}, {pii_kind_sql('v')}, {mask_sql('v')} FROM t ORDER BY i"
-    ).fetchall()
-    con.close()
-    return rows
+    """(pii_sql, pii_kind_sql, mask_sql) per value, from a real DuckDB table."""
+    with duckdb.connect() as con:
+        con.execute("CREATE TABLE t AS SELECT * FROM (SELECT 0 AS i, ''::VARCHAR AS v) LIMIT 0")
+        con.executemany("INSERT INTO t VALUES (?, ?)", list(enumerate(values)))
+        return con.execute(SQL_CHECKS).fetchall()
 
 
 @pytest.mark.parametrize(("text", "kinds"), FINDINGS)
@@ -83,6 +92,7 @@ def test_findings_are_detected_and_masked(text: str, kinds: list[str]) -> None:
     assert find_pii(text) == kinds
     masked = mask_text(text)
     assert find_pii(masked) == []
+    assert mask_text(masked) == masked
     # No run of the identifier's digits survives the mask.
     for run in re.findall(r"\d{4,}", text):
         if len(run) >= 6:
@@ -133,6 +143,22 @@ def test_any_valid_personnummer_in_text_is_found_and_masked(
     assert number not in masked and number[-4:] + " " not in masked + " "
 
 
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.text(alphabet="0123456789 -+@.()/_abxåSIP\n", max_size=20),
+            st.sampled_from([VALID, COORDINATION, "070-123 45 67", "+46 8 123 45", "a@b.se"]),
+        ),
+        max_size=6,
+    )
+)
+def test_sql_and_python_agree_on_random_text(parts: list[str]) -> None:
+    text = "".join(parts)
+    [(flagged, kinds, masked)] = sql_results([text])
+    assert (flagged, kinds, masked) == (bool(find_pii(text)), find_pii(text), mask_text(text))
+
+
 def test_log_messages_and_arguments_are_masked(caplog: pytest.LogCaptureFixture) -> None:
     logger = logging.getLogger("sip.test")
     logger.addFilter(PiiMaskingFilter())
@@ -143,8 +169,45 @@ def test_log_messages_and_arguments_are_masked(caplog: pytest.LogCaptureFixture)
     assert "[personnummer]" in caplog.text and "[e-post]" in caplog.text
 
 
-def test_install_log_masking_is_idempotent() -> None:
+def test_exception_text_is_masked(caplog: pytest.LogCaptureFixture) -> None:
+    logger = logging.getLogger("sip.test.exc")
+    logger.addFilter(PiiMaskingFilter())
+    with caplog.at_level(logging.ERROR, logger="sip.test.exc"):
+        try:
+            raise ValueError(f"bad value {VALID}")
+        except ValueError:
+            logger.exception("load failed")
+    assert "ValueError" in caplog.text and VALID not in caplog.text
+
+
+@pytest.fixture
+def restore_logging():
+    """install_log_masking changes process-wide state: put it back after the test."""
+    factory = logging.getLogRecordFactory()
+    yield
+    logging.setLogRecordFactory(factory)
+    for logger in [logging.getLogger()] + [
+        logging.getLogger(name) for name in logging.root.manager.loggerDict
+    ]:
+        for owner in [logger, *getattr(logger, "handlers", [])]:
+            for log_filter in list(owner.filters):
+                if isinstance(log_filter, PiiMaskingFilter):
+                    owner.removeFilter(log_filter)
+
+
+def test_install_log_masking_is_idempotent_and_masks_every_logger(restore_logging) -> None:
     install_log_masking()
     install_log_masking()
     root = logging.getLogger()
     assert sum(isinstance(f, PiiMaskingFilter) for f in root.filters) == 1
+    factory = logging.getLogRecordFactory()
+    assert getattr(factory, "pii_masking", False)
+    install_log_masking()
+    assert logging.getLogRecordFactory() is factory
+    # A logger and handler created afterwards, that does not propagate, is masked all the same.
+    stream = io.StringIO()
+    late = logging.getLogger("sip.test.late")
+    late.propagate = False
+    late.addHandler(logging.StreamHandler(stream))
+    late.warning("contact %s or %s", "070-123 45 67", "x@y.se")
+    assert stream.getvalue() == "contact [telefon] or [e-post]\n"

@@ -35,6 +35,7 @@ STOCK_FILES = (
     "open_plans_without_follow_up",
     "follow_ups_overdue",
 )
+QUANTILE_FILES = ("days_need_to_meeting", "days_between_steps", "days_plan_duration")
 QUANTILES = {"days_need_to_meeting": (0.5, 0.75, 0.9)}  # others: the median only
 FACT_COLUMNS = {
     "kpi": "VARCHAR",
@@ -85,7 +86,7 @@ def _facts(con: duckdb.DuckDBPyConnection, table: str, files: list[str], extra: 
     union = " UNION ALL BY NAME ".join(f"({sql_file(f)})" for f in files)
     casts = ", ".join(f"{name}::{kind} AS {name}" for name, kind in columns.items())
     con.execute(
-        f"CREATE OR REPLACE TABLE work.{table} AS SELECT {casts} FROM "
+        f"CREATE OR REPLACE VIEW work.{table} AS SELECT {casts} FROM "
         f"(SELECT {empty} WHERE false UNION ALL BY NAME {union})"
     )
 
@@ -119,22 +120,49 @@ def build_kpi_cells(con: duckdb.DuckDBPyConnection) -> int:
     """Write `work.kpi_cells` (every KPI, period, dimension; unsuppressed)."""
     prepare(con)
     _facts(con, "flow_facts", flow_files(), {"event_date": "DATE"})
+    _facts(con, "quantile_facts", list(QUANTILE_FILES), {"event_date": "DATE"})
     _facts(con, "stock_facts", list(STOCK_FILES), {"grain": "VARCHAR", "period_start": "DATE"})
-    flow = _aggregate_sql(
-        "(SELECT f.*, date_trunc('month', event_date)::DATE AS month, "
+    periods = (
+        "SELECT f.*, date_trunc('month', event_date)::DATE AS month, "
         "date_trunc('quarter', event_date)::DATE AS quarter, "
         "date_trunc('year', event_date)::DATE AS year "
-        "FROM work.flow_facts AS f, model.run_params AS rp WHERE f.event_date <= rp.as_of)",
+        "FROM work.{view} AS f, model.run_params AS rp "
+        "WHERE f.event_date <= rp.as_of AND f.days IS {null}"
+    )
+    # Counts and shares add up: aggregate the facts once per month, then sum the months into
+    # quarters and years (sums of counts, never averages of shares).
+    monthly = _aggregate_sql(
+        f"({periods.format(view='flow_facts', null='NULL')})", ["month"], "'month'", "month"
+    )
+    # Quantiles do not add up: each grain is computed from the rows themselves.
+    quantiles = _aggregate_sql(
+        f"({periods.format(view='quantile_facts', null='NOT NULL')})",
         list(GRAINS),
         "CASE WHEN grouping(month) = 0 THEN 'month' WHEN grouping(quarter) = 0 THEN 'quarter' "
         "ELSE 'year' END",
         "coalesce(month, quarter, year)",
     )
     stock = _aggregate_sql("work.stock_facts", ["grain, period_start"], "grain", "period_start")
-    con.execute(
-        f"CREATE OR REPLACE TABLE work.kpi_groups AS "
-        f"SELECT *, true AS flow FROM ({flow}) UNION ALL SELECT *, false FROM ({stock})"
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _monthly AS {monthly}")
+    roll_ups = " UNION ALL ".join(
+        f"""SELECT '{grain}' AS period_grain,
+                   date_trunc('{grain}', period_start)::DATE AS period_start,
+                   dimension, dimension_value, kpi, family, family_total_kpi,
+                   sum(numerator)::BIGINT AS numerator, sum(denominator)::BIGINT AS denominator,
+                   0::BIGINT AS n, NULL::DOUBLE[] AS quantiles
+            FROM _monthly GROUP BY ALL"""
+        for grain in ("quarter", "year")
     )
+    con.execute(
+        f"""
+        CREATE OR REPLACE TABLE work.kpi_groups AS
+        SELECT *, true AS flow FROM _monthly
+        UNION ALL SELECT *, true FROM ({roll_ups})
+        UNION ALL SELECT *, false FROM ({quantiles})
+        UNION ALL SELECT *, false FROM ({stock})
+        """
+    )
+    con.execute("DROP TABLE _monthly")
     quantile_rows = " UNION ALL ".join(
         f"SELECT '{kpi}' AS kpi, {i + 1} AS position, 'p{round(q * 100)}' AS label"
         for kpi, qs in QUANTILES.items()

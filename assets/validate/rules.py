@@ -40,12 +40,12 @@ def _value(field: Field) -> str:
 
 
 def _code_key(sql: str) -> str:
-    """Case, whitespace and dash-insensitive form for matching codes and labels."""
-    return f"lower(regexp_replace(replace({sql}, '–', '-'), '\\s+', ' ', 'g'))"
+    """Case and dash-insensitive form for matching codes and labels."""
+    return f"lower(replace({sql}, '–', '-'))"
 
 
 def _key(text: str) -> str:
-    return " ".join(text.replace("–", "-").lower().split())
+    return text.strip().replace("–", "-").lower()
 
 
 def typed_sql(field: Field) -> str:
@@ -75,7 +75,7 @@ def typed_sql(field: Field) -> str:
 
 def _field_rules(entity: Contract, field: Field, as_of: date) -> list[tuple[str, str]]:
     """(rule name, SQL condition that is true when the row breaks it)."""
-    value, typed = _value(field), f"t.{quote_ident(field.name)}"
+    value, typed = _value(field), f"r.{quote_ident(TYPED + field.name)}"
     rules: list[tuple[str, str]] = []
     if field.required:
         rules.append((f"required:{field.name}", f"{value} IS NULL"))
@@ -92,13 +92,10 @@ def _field_rules(entity: Contract, field: Field, as_of: date) -> list[tuple[str,
         rules.append((f"date_after_as_of:{field.name}", f"{typed} > DATE '{as_of.isoformat()}'"))
     for earlier in field.not_before:
         other = earlier.split(".")[-1]
-        source = "parent" if "." in earlier else "t"
-        rules.append(
-            (
-                f"date_order:{field.name}<{other}",
-                f"{typed} < {source}.{quote_ident(other)}",
-            )
+        earlier_sql = (
+            f"parent.{quote_ident(other)}" if "." in earlier else f"r.{quote_ident(TYPED + other)}"
         )
+        rules.append((f"date_order:{field.name}<{other}", f"{typed} < {earlier_sql}"))
     if field.references:
         rules.append(
             (f"orphan:{field.name}", f"{value} IS NOT NULL AND ref_{field.name}.found IS NULL")
@@ -135,8 +132,7 @@ def validate_entity(con: duckdb.DuckDBPyConnection, entity: str, as_of: date) ->
     con.execute(QUARANTINE_DDL)
     contract = load_contract(entity)
     raw_columns = [f.name for f in contract.fields]
-    typed = ", ".join(f"{typed_sql(f)} AS {quote_ident(f.name)}" for f in contract.fields)
-    typed_out = ", ".join(f"t.{quote_ident(c)} AS {quote_ident(TYPED + c)}" for c in raw_columns)
+    typed = ", ".join(f"{typed_sql(f)} AS {quote_ident(TYPED + f.name)}" for f in contract.fields)
     candidate = candidate_sql([f"r.{quote_ident(c)}" for c in raw_columns])
     rules = [rule for f in contract.fields for rule in _field_rules(contract, f, as_of)]
     if contract.id_field:
@@ -147,24 +143,44 @@ def validate_entity(con: duckdb.DuckDBPyConnection, entity: str, as_of: date) ->
                 f"{id_value} IS NOT NULL AND count(*) OVER (PARTITION BY r._file, {id_value}) > 1",
             )
         )
-    pii_rules = [
-        (f"pii:{c}", f"_pii_candidate AND {pii_sql('r.' + quote_ident(c))}") for c in raw_columns
-    ]
     rule_list = ", ".join(
-        f"CASE WHEN {condition} THEN {_lit(name)} END" for name, condition in rules + pii_rules
+        f"CASE WHEN {condition} THEN {_lit(name)} END" for name, condition in rules
     )
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE _checked AS
-        WITH r AS (SELECT *, {candidate} AS _pii_candidate FROM raw.{entity} AS r),
-        t AS (SELECT r._file, r._row, {typed} FROM r)
-        SELECT r.*, {typed_out},
-               list_filter([{rule_list}], lambda rule: rule IS NOT NULL) AS _rules
-        FROM r JOIN t USING (_file, _row)
+        WITH r AS (SELECT *, {candidate} AS _pii_candidate, {typed} FROM raw.{entity} AS r)
+        SELECT r.*, list_filter([{rule_list}], lambda rule: rule IS NOT NULL) AS _rules
+        FROM r
         {_reference_joins(contract)}
         """
     )
+    _add_pii_rules(con, raw_columns)
     return _write_results(con, contract)
+
+
+def _add_pii_rules(con: duckdb.DuckDBPyConnection, columns: list[str]) -> None:
+    """Add `pii:<column>` to the rules of rows holding personal data.
+
+    The detector is expensive, so it runs only on the few rows the cheap row-level test let
+    through (filtering first, in a separate statement, keeps DuckDB from evaluating it on all).
+    """
+    checks = ", ".join(f"CASE WHEN {pii_sql(quote_ident(c))} THEN 'pii:{c}' END" for c in columns)
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE _pii AS
+        SELECT _file, _row, list_filter([{checks}], lambda rule: rule IS NOT NULL) AS found
+        FROM (SELECT * FROM _checked WHERE _pii_candidate)
+        """
+    )
+    con.execute(
+        """
+        UPDATE _checked SET _rules = list_concat(_checked._rules, p.found)
+        FROM _pii AS p
+        WHERE _checked._file = p._file AND _checked._row = p._row AND len(p.found) > 0
+        """
+    )
+    con.execute("DROP TABLE _pii")
 
 
 def _write_results(con: duckdb.DuckDBPyConnection, contract: Contract) -> dict[str, int]:
@@ -201,11 +217,15 @@ def _write_results(con: duckdb.DuckDBPyConnection, contract: Contract) -> dict[s
         [entity],
     )
     # No personal data stays in the warehouse: mask it in the raw rows too.
-    for column in columns:
+    flagged = con.execute(
+        "SELECT DISTINCT split_part(rule, ':', 2) FROM "
+        "(SELECT unnest(_rules) AS rule FROM _checked WHERE _pii_candidate) WHERE rule LIKE 'pii:%'"
+    ).fetchall()
+    for (column,) in flagged:
         ref = quote_ident(column)
         con.execute(
-            f"UPDATE raw.{entity} SET {ref} = {mask_sql(ref)} "
-            f"WHERE {candidate_sql([ref])} AND {pii_sql(ref)}"
+            f"UPDATE raw.{entity} SET {ref} = {mask_sql(ref)} WHERE (_file, _row) IN "
+            f"(SELECT (_file, _row) FROM _checked WHERE list_contains(_rules, 'pii:{column}'))"
         )
     con.execute("DROP TABLE _checked")
     accepted = con.execute(f"SELECT count(*) FROM staging.{entity}").fetchone()[0]
