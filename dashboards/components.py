@@ -28,15 +28,19 @@ def url_select(
     format_func: Callable[[str], str] = str,
     default: str | None = None,
     container=st,
+    widget_key: str | None = None,
 ) -> str | None:
-    """A selectbox whose value lives in the URL (`?key=value`), so a view can be shared."""
+    """A selectbox whose value lives in the URL (`?key=value`), so a view can be shared.
+
+    `widget_key` must change whenever the options do (e.g. periods of another grain), or
+    Streamlit would keep the old choice."""
     options = list(options)
     if not options:
         return None
     wanted = st.query_params.get(key, default)
     index = options.index(wanted) if wanted in options else 0
     value = container.selectbox(
-        label, options, index=index, format_func=format_func, key=f"w_{key}"
+        label, options, index=index, format_func=format_func, key=widget_key or f"w_{key}"
     )
     if st.query_params.get(key) != value:
         st.query_params[key] = value
@@ -223,5 +227,6 @@ def period_filters(
         "period",
         lambda p: period_label(grain, p),
         container=container,
+        widget_key=f"w_period_{grain}",
     )
     return grain, (pd.Timestamp(chosen) if chosen else None)

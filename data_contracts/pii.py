@@ -8,7 +8,7 @@ One set of regular expressions serves both DuckDB (set-based over whole deliveri
 - e-mail: `local@domain.tld`;
 - phone: Swedish national numbers (`070-123 45 67`, `08-123 456 78`, `0701234567`, at least 7
   digits) and international ones (`+46 70 123 45 67`, `+46 (0)70…`, `0046…`), but never the
-  `YYMMDD-NNNN` shape.
+  `YYMMDD-NNNN` shape nor a valid identity number.
 Masking replaces each finding with its kind in brackets, in the order e-mail, identity number,
 phone, so SQL and Python produce the same text.
 """
@@ -40,7 +40,6 @@ PREFILTER = (
     r"[0-9]{6}[-+]?[0-9]{4}|@"
     r"|(?:^|[^0-9A-Za-z_+-])(?:0[1-9][0-9]{0,2}[ -]?[0-9]{2,3}[ -]?[0-9]{2}|(?:\+|00)[1-9])"
 )
-ISO_DATE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
 
 MASKS = {
     "email": "[e-post]",
@@ -55,7 +54,6 @@ _EMAIL = re.compile(EMAIL)
 _PHONE = re.compile(PHONE)
 _PHONE_EXCLUDED = re.compile(PHONE_EXCLUDED)
 _PREFILTER = re.compile(PREFILTER)
-_ISO_DATE = re.compile(ISO_DATE)
 
 
 def _identity_kind(token: str) -> str | None:
@@ -80,12 +78,16 @@ def _identity_kind(token: str) -> str | None:
 
 def _is_phone(number: str) -> bool:
     digits = sum(char.isdigit() for char in number)
-    return digits >= PHONE_MIN_DIGITS and not _PHONE_EXCLUDED.match(number)
+    return (
+        digits >= PHONE_MIN_DIGITS
+        and not _PHONE_EXCLUDED.match(number)
+        and _identity_kind(number) is None  # `0701234569` (born 2007-01-23) is an identity
+    )
 
 
 def _findings(text: str) -> list[tuple[str, str]]:
     """(kind, matched text) in masking order."""
-    if not _PREFILTER.search(text) or _ISO_DATE.fullmatch(text):
+    if not _PREFILTER.search(text):
         return []
     found = [("email", m) for m in _EMAIL.findall(text)]
     for token in _DIGIT_TOKEN.findall(text):
@@ -108,6 +110,7 @@ def find_pii(text: str | None) -> list[str]:
 
 
 def mask_text(text: str | None) -> str | None:
+    """`text` with every finding replaced by its mask, exactly as `mask_sql` does."""
     if not text:
         return text
     for kind, match in _findings(text):
@@ -158,7 +161,8 @@ def _findings_sql(column_sql: str) -> str:
     gapped = f"regexp_replace({column_sql}, {_sql_str(PHONE)}, {_sql_str(PHONE_GAP)}, 'g')"
     is_phone = (
         f"length(regexp_replace(pii_m, '[^0-9]', '', 'g')) >= {PHONE_MIN_DIGITS} "
-        f"AND NOT regexp_full_match(pii_m, {_sql_str(PHONE_EXCLUDED[1:-1])})"
+        f"AND NOT regexp_full_match(pii_m, {_sql_str(PHONE_EXCLUDED[1:-1])}) "
+        f"AND ({_identity_kind_sql('pii_m')}) IS NULL"
     )
     phones = (
         f"list_transform(list_filter(list_concat(regexp_extract_all({column_sql}, "
@@ -167,8 +171,7 @@ def _findings_sql(column_sql: str) -> str:
     )
     return (
         f"CASE WHEN {column_sql} IS NULL OR NOT regexp_matches({column_sql}, "
-        f"{_sql_str(PREFILTER)}) OR regexp_full_match({column_sql}, {_sql_str(ISO_DATE)}) "
-        f"THEN []::STRUCT(kind VARCHAR, text VARCHAR)[] "
+        f"{_sql_str(PREFILTER)}) THEN []::STRUCT(kind VARCHAR, text VARCHAR)[] "
         f"ELSE list_concat({emails}, {identities}, {phones}) END"
     )
 
@@ -211,14 +214,11 @@ def _mask_record(record: logging.LogRecord) -> None:
     """Mask the formatted message and any exception text of `record` in place."""
     if getattr(record, "_pii_masked", False):
         return
-    if record.args:
-        try:
-            record.msg = record.getMessage()
-        except (TypeError, ValueError):  # a broken format string must not leak its arguments
-            record.msg = f"{record.msg} {record.args!r}"
-        record.args = None
-    if isinstance(record.msg, str):
-        record.msg = mask_text(record.msg)
+    try:
+        message = record.getMessage()  # also turns a non-string message into its text
+    except (TypeError, ValueError):  # a broken format string must not leak its arguments
+        message = f"{record.msg} {record.args!r}"
+    record.msg, record.args = mask_text(message), None
     if record.exc_info and not record.exc_text:
         record.exc_text = logging.Formatter().formatException(record.exc_info)
     if record.exc_text:

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from data_contracts.pii import (
     PiiMaskingFilter,
+    candidate_sql,
     find_pii,
     install_log_masking,
     mask_sql,
@@ -47,6 +48,7 @@ FINDINGS = [
     ("skriv till anna.svensson@kommun.se snarast", ["email"]),
     ("070-123 45 67", ["phone"]),
     ("0701234567", ["phone"]),
+    ("070123456" + luhn_digit("070123456"), ["personnummer"]),  # 2007-01-23: identity, not phone
     ("08-123 456 78", ["phone"]),
     ("ring +46 70 123 45 67", ["phone"]),
     ("0046 8 123 456 78", ["phone"]),
@@ -82,7 +84,7 @@ SQL_CHECKS = f"SELECT {pii_sql('v')}, {pii_kind_sql('v')}, {mask_sql('v')} FROM 
 def sql_results(values: list[str | None]) -> list[tuple]:
     """(pii_sql, pii_kind_sql, mask_sql) per value, from a real DuckDB table."""
     with duckdb.connect() as con:
-        con.execute("CREATE TABLE t AS SELECT * FROM (SELECT 0 AS i, ''::VARCHAR AS v) LIMIT 0")
+        con.execute("CREATE TABLE t (i INTEGER, v VARCHAR)")
         con.executemany("INSERT INTO t VALUES (?, ?)", list(enumerate(values)))
         return con.execute(SQL_CHECKS).fetchall()
 
@@ -113,6 +115,16 @@ def test_sql_and_python_agree_on_the_corpus() -> None:
         assert masked == mask_text(value), value
 
 
+def test_candidate_prefilter_passes_every_finding() -> None:
+    values = [text for text, _ in FINDINGS]
+    with duckdb.connect() as con:
+        rows = "FROM unnest(?) AS u(v), (SELECT NULL::VARCHAR AS w)"
+        passed = con.execute(
+            f"SELECT bool_and({candidate_sql(['v', 'w'])}) {rows}", [values]
+        ).fetchone()[0]
+    assert passed
+
+
 def _personnummer(year: int, month: int, day: int, serial: int, century: bool, sep: str) -> str:
     nine = f"{year % 100:02d}{month:02d}{day:02d}{serial:03d}"
     ten = nine + luhn_digit(nine)
@@ -128,17 +140,27 @@ def _personnummer(year: int, month: int, day: int, serial: int, century: bool, s
     serial=st.integers(0, 999),
     century=st.booleans(),
     sep=st.sampled_from(["", "-", "+"]),
+    coordination=st.booleans(),
     before=st.text(alphabet="abcåäö ,.:;", max_size=12),
     after=st.text(alphabet="abcåäö ,.:;", max_size=12),
 )
-def test_any_valid_personnummer_in_text_is_found_and_masked(
-    year: int, month: int, day: int, serial: int, century: bool, sep: str, before: str, after: str
+def test_any_valid_identity_number_in_text_is_found_and_masked(
+    year: int,
+    month: int,
+    day: int,
+    serial: int,
+    century: bool,
+    sep: str,
+    coordination: bool,
+    before: str,
+    after: str,
 ) -> None:
-    number = _personnummer(year, month, day, serial, century, sep)
+    number = _personnummer(year, month, day + 60 * coordination, serial, century, sep)
+    kind = "samordningsnummer" if coordination else "personnummer"
     text = f"{before} {number} {after}"
-    assert "personnummer" in find_pii(text)
+    assert find_pii(text) == [kind]
     [(flagged, kinds, masked)] = sql_results([text])
-    assert flagged and "personnummer" in kinds
+    assert flagged and kinds == [kind]
     assert masked == mask_text(text)
     assert number not in masked and number[-4:] + " " not in masked + " "
 
@@ -165,8 +187,12 @@ def test_log_messages_and_arguments_are_masked(caplog: pytest.LogCaptureFixture)
     with caplog.at_level(logging.INFO, logger="sip.test"):
         logger.info("row %s has %s", 3, VALID)
         logger.info(f"mail to a.b@c.se about {VALID}")
+        logger.info({"contact": "070-123 45 67"})  # not a string: masked as its text
+        logger.info("broken %d format", VALID)
     assert VALID not in caplog.text and "a.b@c.se" not in caplog.text
+    assert "070-123 45 67" not in caplog.text
     assert "[personnummer]" in caplog.text and "[e-post]" in caplog.text
+    assert "[telefon]" in caplog.text
 
 
 def test_exception_text_is_masked(caplog: pytest.LogCaptureFixture) -> None:

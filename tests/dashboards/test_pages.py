@@ -38,7 +38,7 @@ def test_pages_say_so_when_nothing_is_published(tmp_path, monkeypatch) -> None:
 def test_overview_tiles_show_the_published_values(serving_db) -> None:
     at = open_page("overview")
     assert at.title[0].value == "Översikt för ledningen"
-    period = at.selectbox(key="w_period").value
+    period = at.selectbox(key="w_period_month").value
     published = mart(
         serving_db,
         "SELECT kpi, value, suppressed FROM marts.kpi WHERE period_grain = 'month' "
@@ -57,16 +57,22 @@ def test_overview_tiles_show_the_published_values(serving_db) -> None:
 
 @pytest.mark.parametrize(
     ("key", "choice"),
-    [("w_grain", "quarter"), ("w_grain", "year"), ("w_trend", "needs_identified"),
-     ("w_by", "age_band"), ("w_dim", "target_group")],
+    [
+        ("w_grain", "quarter"),
+        ("w_grain", "year"),
+        ("w_trend", "needs_identified"),
+        ("w_by", "age_band"),
+        ("w_dim", "target_group"),
+    ],
 )
 def test_overview_filters(serving_db, key: str, choice: str) -> None:
     at = open_page("overview")
     at.selectbox(key=key).set_value(choice).run()
     assert not at.exception
-    assert at.query_params[key.removeprefix("w_")] == [choice] or at.query_params[
-        key.removeprefix("w_")
-    ] == choice
+    assert (
+        at.query_params[key.removeprefix("w_")] == [choice]
+        or at.query_params[key.removeprefix("w_")] == choice
+    )
 
 
 def test_a_small_selection_is_explained_not_blank(serving_db) -> None:
@@ -87,7 +93,7 @@ def test_a_small_selection_is_explained_not_blank(serving_db) -> None:
 
 def test_sipkollen_sentences_match_the_mart(serving_db) -> None:
     at = open_page("sipkollen")
-    period = at.selectbox(key="w_period").value
+    period = at.selectbox(key="w_period_quarter").value
     published = mart(
         serving_db,
         "SELECT question_id, share_positive, suppressed FROM marts.sipkollen "
@@ -101,6 +107,14 @@ def test_sipkollen_sentences_match_the_mart(serving_db) -> None:
             assert "För få svar för att visa" in page_text
         else:
             assert f"{round(row.share_positive * 10)} av 10 svarade Ja" in page_text
+
+
+def test_changing_the_grain_shows_a_period_of_that_grain(serving_db) -> None:
+    at = open_page("sipkollen")
+    at.selectbox(key="w_grain").set_value("year").run()
+    year = at.selectbox(key="w_period_year").value
+    assert year.endswith("-01-01")
+    assert "av 10 svarade Ja" in " ".join(m.value for m in at.markdown)
 
 
 def test_sipkollen_filters_and_presentation_mode(serving_db) -> None:
@@ -151,4 +165,4 @@ def test_steward_page(serving_db) -> None:
 def test_english(serving_db) -> None:
     at = open_page("overview", lang="en")
     assert at.title[0].value == "Leadership overview"
-    assert isinstance(pd.Timestamp(at.selectbox(key="w_period").value), pd.Timestamp)
+    assert isinstance(pd.Timestamp(at.selectbox(key="w_period_month").value), pd.Timestamp)

@@ -1,0 +1,201 @@
+"""A real headless Chromium against the served app: every page opens, a filter changes, and the
+figures shown equal the published mart's values. Screenshots go to tests/artifacts/."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import pytest
+from playwright.sync_api import expect
+
+from dashboards.components import format_value
+from tests.conftest import PipelineRun
+
+pytestmark = pytest.mark.browser
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "tests" / "artifacts"
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def served_app(demo_pipeline: PipelineRun) -> Iterator[str]:
+    port = _free_port()
+    env = {
+        **os.environ,
+        "SIP_WAREHOUSE": str(demo_pipeline.settings.warehouse),
+        "PYTHONPATH": str(ROOT),
+    }
+    env.pop("SIP_SERVING", None)
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(ROOT / "dashboards" / "app.py"),
+            "--server.headless",
+            "true",
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--browser.gatherUsageStats",
+            "false",
+        ],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,  # its own process group, so no child outlives the test
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    try:
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.5)
+        else:
+            raise RuntimeError("streamlit did not start")
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        yield chromium
+        chromium.close()
+
+
+def _open(browser, url: str, name: str):
+    page = browser.new_page(viewport={"width": 1600, "height": 1400})
+    page.goto(url)
+    page.get_by_role("heading", level=1).first.wait_for(timeout=60_000)
+    page.wait_for_function(
+        "!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000
+    )
+    return page
+
+
+def _settle(page) -> None:
+    page.wait_for_timeout(500)
+    page.wait_for_function(
+        "!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000
+    )
+
+
+def _choose(page, label: str, option: str) -> None:
+    page.get_by_label(label).first.click()
+    page.get_by_role("option", name=option, exact=True).click()
+    _settle(page)
+
+
+def _expect_metric(page, label: str, shown: str) -> None:
+    """Waits for the rerun to settle on the expected figure (fails after 30 s)."""
+    metric = page.locator("[data-testid='stMetric']").filter(has_text=label).first
+    expect(metric.locator("[data-testid='stMetricValue']")).to_have_text(shown, timeout=30_000)
+
+
+def _kpi(serving: Path, grain: str, kpi: str) -> tuple[float, bool]:
+    with duckdb.connect(str(serving), read_only=True) as con:
+        return con.execute(
+            "SELECT value, suppressed FROM marts.kpi WHERE period_grain = ? AND dimension = 'all' "
+            "AND kpi = ? ORDER BY period_start DESC LIMIT 1",
+            [grain, kpi],
+        ).fetchone()
+
+
+def test_overview_figures_follow_the_period_filter(served_app, browser, demo_pipeline) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    serving = demo_pipeline.settings.serving_path
+    page = _open(browser, served_app, "overview")
+    value, suppressed = _kpi(serving, "month", "active_plans")
+    _expect_metric(page, "Aktiva planer", format_value(value, suppressed, "count"))
+    page.screenshot(path=ARTIFACTS / "overview_month.png", full_page=True)
+
+    _choose(page, "Periodlängd", "Kvartal")
+    assert "grain=quarter" in page.url  # the view is kept in the link
+    value, suppressed = _kpi(serving, "quarter", "active_plans")
+    _expect_metric(page, "Aktiva planer", format_value(value, suppressed, "count"))
+    share, share_suppressed = _kpi(serving, "quarter", "follow_up_booked_share")
+    _expect_metric(
+        page, "Andel med bokad uppföljning", format_value(share, share_suppressed, "share")
+    )
+    page.screenshot(path=ARTIFACTS / "overview_quarter.png", full_page=True)
+    page.close()
+
+
+def test_sipkollen_page_shows_the_published_shares(served_app, browser, demo_pipeline) -> None:
+    page = _open(browser, served_app + "/sipkollen", "sipkollen")
+    _choose(page, "Periodlängd", "År")
+    with duckdb.connect(str(demo_pipeline.settings.serving_path), read_only=True) as con:
+        rows = con.execute(
+            "SELECT share_positive, suppressed FROM marts.sipkollen WHERE period_grain = 'year' "
+            "AND dimension = 'all' AND period_start = (SELECT max(period_start) "
+            "FROM marts.sipkollen WHERE period_grain = 'year') ORDER BY question_id"
+        ).fetchall()
+    main = page.locator("[data-testid='stMain']").first
+    for share, suppressed in rows:
+        expected = (
+            "För få svar för att visa" if suppressed else f"{round(share * 10)} av 10 svarade Ja"
+        )
+        expect(main).to_contain_text(expected, timeout=30_000)
+    page.screenshot(path=ARTIFACTS / "sipkollen.png", full_page=True)
+    page.close()
+
+
+def test_unit_and_steward_pages_open(served_app, browser, demo_pipeline) -> None:
+    page = _open(browser, served_app + "/enhet", "unit")
+    _choose(page, "Periodlängd", "År")
+    assert "Enhetens vy" in page.inner_text("h1")
+    page.screenshot(path=ARTIFACTS / "unit.png", full_page=True)
+    page.close()
+
+    page = _open(browser, served_app + "/dataforvaltning", "steward")
+    with duckdb.connect(str(demo_pipeline.settings.serving_path), read_only=True) as con:
+        first_file = con.execute("SELECT min(file) FROM marts.data_quality").fetchone()[0]
+    assert "Leveranser" in page.inner_text("body")
+    page.get_by_role("tab", name="Datakontrakt").click()
+    _settle(page)
+    assert "SIP-planer" in page.inner_text("body")
+    page.get_by_role("tab", name="Leveranser").click()
+    _settle(page)
+    page.screenshot(path=ARTIFACTS / "steward.png", full_page=True)
+    assert first_file  # the deliveries table is fed from the published mart
+    page.close()
