@@ -14,8 +14,9 @@ def _latest_event_sql(entity: str) -> str:
         for f in load_contract(entity).fields
         if f.type == "date" and not f.booking
     ]
-    latest = f"max(greatest({', '.join(dates)}, NULL::DATE))" if dates else "NULL::DATE"
-    return f"SELECT '{entity}' AS entity, {latest} AS d FROM model.{entity}"
+    # Participants have no dates of their own: still one (empty) row for the entity.
+    latest = f"greatest({', '.join(dates)}, NULL::DATE)" if dates else "NULL::DATE"
+    return f"SELECT '{entity}' AS entity, max({latest}) AS d FROM model.{entity}"
 
 
 def build_quality_marts(con: duckdb.DuckDBPyConnection) -> None:
