@@ -17,7 +17,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-PIPELINE_STAGES = ("ingest", "validate", "model", "kpi", "publish")
+from bench.stage import STAGES
 
 
 def run_measured(command: list[str], env: dict[str, str]) -> dict:
@@ -85,7 +85,7 @@ def main() -> int:
             env,
         )
     report["stages"] = {}
-    for stage in PIPELINE_STAGES:
+    for stage in STAGES:
         report["stages"][stage] = run_measured([*python, "bench.stage", stage], env)
         print(f"{stage}: {report['stages'][stage]['wall_seconds']} s", file=sys.stderr)
     stages = report["stages"].values()

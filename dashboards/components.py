@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import math
 from collections.abc import Callable, Sequence
+from functools import partial
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -143,17 +144,30 @@ def _excel_bytes(frame: pd.DataFrame) -> bytes:
     return buffer.getvalue()
 
 
+EXCEL_MAX_ROWS = 1_048_575  # one sheet's rows below the header
+
+
 def download_buttons(frame: pd.DataFrame, name: str) -> None:
+    # Files are built only when clicked (callables), so reruns never pay for them.
     left, right = st.columns(2)
     left.download_button(
-        t("common.download_csv"), _csv_bytes(frame), f"{name}.csv", "text/csv", key=f"csv_{name}"
+        t("common.download_csv"),
+        partial(_csv_bytes, frame),
+        f"{name}.csv",
+        "text/csv",
+        key=f"csv_{name}",
+        on_click="ignore",
     )
+    if len(frame) > EXCEL_MAX_ROWS:
+        right.caption(t("common.too_large_for_excel", rows=len(frame)))
+        return
     right.download_button(
         t("common.download_excel"),
-        _excel_bytes(frame),
+        partial(_excel_bytes, frame),
         f"{name}.xlsx",
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key=f"xlsx_{name}",
+        on_click="ignore",
     )
 
 
