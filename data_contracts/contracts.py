@@ -5,19 +5,25 @@ Great Expectations suites, the steward's documentation page and the demo generat
 them through this module. Layout: `data_contracts/<entity>/<version>.yaml` and
 `data_contracts/sipkollen_survey/<version>.yaml`. A delivery declares a contract version with
 `contract-v<version>` in its file name; otherwise the newest version applies.
+
+`SIP_CONTRACTS_DIR` points at another folder of the same layout, so a region can keep its own
+contracts (local codes, a revised survey) without touching the code.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+import jsonschema
 import yaml
 
-CONTRACTS_DIR = Path(__file__).resolve().parent
+PACKAGE_DIR = Path(__file__).resolve().parent
 ENTITIES: tuple[str, ...] = (
     "sip_plans",
     "sip_meetings",
@@ -112,8 +118,12 @@ def _version_key(version: str) -> tuple[int, ...]:
     return tuple(int(part) for part in version.split("."))
 
 
+def contracts_dir() -> Path:
+    return Path(os.environ.get("SIP_CONTRACTS_DIR") or PACKAGE_DIR)
+
+
 def available_versions(name: str) -> list[str]:
-    folder = CONTRACTS_DIR / name
+    folder = contracts_dir() / name
     versions = [p.stem for p in folder.glob("*.yaml") if re.fullmatch(r"\d+(\.\d+)*", p.stem)]
     if not versions:
         raise ContractError(f"no contract versions in {folder}")
@@ -122,12 +132,10 @@ def available_versions(name: str) -> list[str]:
 
 @cache
 def _schema(name: str) -> dict:
-    return json.loads((CONTRACTS_DIR / "schema" / f"{name}.schema.json").read_text())
+    return json.loads((PACKAGE_DIR / "schema" / f"{name}.schema.json").read_text())
 
 
 def _load_yaml(path: Path, schema_name: str) -> dict:
-    import jsonschema  # only paid when a contract is first loaded
-
     try:
         document = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
@@ -136,19 +144,46 @@ def _load_yaml(path: Path, schema_name: str) -> dict:
     errors = sorted(validator.iter_errors(document), key=lambda e: list(e.absolute_path))
     if errors:
         first = errors[0]
-        where = "/".join(str(p) for p in first.absolute_path) or "(top level)"
-        raise ContractError(f"{path}: invalid contract at {where}: {first.message}")
+        raise ContractError(
+            f"{path}: invalid contract at {_where(document, first.absolute_path)}: "
+            f"{_explain(first)}"
+        )
     return document
+
+
+def _where(document: object, location: Iterable) -> str:
+    """The path to the error, with the name of each named element, e.g. properties/0 (sip_id)."""
+    parts, node = [], document
+    for step in location:
+        node = node[step]
+        name = node.get("name") or node.get("id") if isinstance(node, dict) else None
+        parts.append(f"{step} ({name})" if isinstance(name, str) else str(step))
+    return "/".join(parts) or "(top level)"
+
+
+def _explain(error: jsonschema.ValidationError) -> str:
+    # A missing or invalid customProperty fails a `contains`, whose own message dumps the list.
+    if error.validator == "contains":
+        wanted = error.validator_value.get("properties", {})
+        name = wanted.get("property", {}).get("const")
+        allowed = wanted.get("value", {}).get("enum")
+        return f"customProperties need {name!r}" + (
+            f" with one of {', '.join(allowed)}" if allowed else " with a text value"
+        )
+    return error.message
 
 
 def _custom(properties: list[dict] | None) -> dict:
     return {p["property"]: p["value"] for p in properties or []}
 
 
-@cache
 def load_survey(version: str | None = None) -> Survey:
-    version = version or available_versions(SURVEY)[-1]
-    path = CONTRACTS_DIR / SURVEY / f"{version}.yaml"
+    return _load_survey(contracts_dir(), version or available_versions(SURVEY)[-1])
+
+
+@cache  # keyed by folder too, so a changed SIP_CONTRACTS_DIR is never served stale contracts
+def _load_survey(folder: Path, version: str) -> Survey:
+    path = folder / SURVEY / f"{version}.yaml"
     if not path.exists():
         raise ContractError(f"unknown survey version {version} ({path} missing)")
     doc = _load_yaml(path, "survey")
@@ -204,12 +239,15 @@ def _survey_fields(survey: Survey) -> list[Field]:
     ]
 
 
-@cache
 def load_contract(entity: str, version: str | None = None) -> Contract:
     if entity not in ENTITIES:
         raise ContractError(f"unknown entity {entity!r}; known: {', '.join(ENTITIES)}")
-    version = version or available_versions(entity)[-1]
-    path = CONTRACTS_DIR / entity / f"{version}.yaml"
+    return _load_contract(contracts_dir(), entity, version or available_versions(entity)[-1])
+
+
+@cache
+def _load_contract(folder: Path, entity: str, version: str) -> Contract:
+    path = folder / entity / f"{version}.yaml"
     if not path.exists():
         raise ContractError(
             f"unknown contract version {version} for {entity}; "
@@ -220,7 +258,7 @@ def load_contract(entity: str, version: str | None = None) -> Contract:
     fields = [_field(p) for p in table["properties"]]
     top = _custom(doc.get("customProperties"))
     if "surveyVersion" in top:
-        survey_fields = _survey_fields(load_survey(str(top["surveyVersion"])))
+        survey_fields = _survey_fields(_load_survey(folder, str(top["surveyVersion"])))
         # Question columns sit before the free-text comment, as on the form.
         split = next((i for i, f in enumerate(fields) if f.name == "comment"), len(fields))
         fields[split:split] = survey_fields
@@ -239,7 +277,7 @@ def load_contract(entity: str, version: str | None = None) -> Contract:
         owner=owner or doc["team"]["name"],
         fields=tuple(fields),
         id_field=id_field,
-        source_file=str(path.relative_to(CONTRACTS_DIR)),
+        source_file=str(path.relative_to(folder)),
     )
 
 

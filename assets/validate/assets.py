@@ -26,8 +26,9 @@ WARNING_CHECK = "contract_volume_and_completeness"
 
 
 def _validated_asset(entity: str) -> AssetsDefinition:
-    contract = load_contract(entity)
-    parents = sorted({f.references.split(".")[0] for f in contract.fields if f.references})
+    parents = sorted(
+        {f.references.split(".")[0] for f in load_contract(entity).fields if f.references}
+    )
     name = f"validated_{entity}"
 
     @asset(
@@ -56,6 +57,7 @@ def _validated_asset(entity: str) -> AssetsDefinition:
         context: AssetExecutionContext, duckdb: DuckDBResource, sip: SipSettings
     ) -> MaterializeResult:
         settings = sip.settings()
+        contract = load_contract(entity)  # at run time: the contract may have changed since import
         with duckdb.get_connection() as con:
             as_of = settings.as_of or default_as_of(con, date.today())
             counts = validate_entity(con, entity, as_of)
