@@ -99,7 +99,7 @@ with quarantine_tab:
     else:
         # The pipeline masked personal data already; mask again so nothing can slip through.
         for column in ("entity_id", "record"):
-            quarantine[column] = quarantine[column].map(mask_text)
+            quarantine[column] = quarantine[column].map(mask_text, na_action="ignore")
         table_with_downloads(quarantine, f"karantan_{entity}", labels(quarantine))
 
 with freshness_tab:
