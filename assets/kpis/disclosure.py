@@ -3,10 +3,12 @@
 Primary: a count below the threshold; a share or rate whose denominator is below it, or whose
 numerator is a small non-zero count; a quantile over fewer values than the threshold.
 Complementary: a group of sibling cells that add up to a published total (the values of one
-dimension, for a KPI, period and grain; or the members of a family such as the closure reasons
-under `plans_closed`) may not have exactly one suppressed member, or that member could be
-recovered by subtraction; the smallest published sibling is suppressed too, repeated until no
-group has a lone suppression. Suppressed cells keep their row with NULL figures.
+dimension, for a KPI, period and grain; the members of a family such as the closure reasons
+under `plans_closed`; the months of a quarter and the quarters of a year, for KPIs that add up
+over time) may not have exactly one suppressed member, or that member could be recovered by
+subtraction; the smallest published sibling is suppressed too (or the total, when no sibling is
+published), repeated until no group has a lone suppression. Suppressed cells keep their row
+with NULL figures.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from __future__ import annotations
 import duckdb
 
 ADDITIVE_KINDS = "('count', 'share', 'rate')"
-MAX_ROUNDS = 20
+MAX_ROUNDS = 100
 
 
 def _primary_sql(threshold: int) -> str:
@@ -43,11 +45,24 @@ _GROUPS = (
         "AND t.dimension = s.dimension AND t.dimension_value = s.dimension_value "
         "AND t.kpi = s.family_total_kpi",
     ),
+    *(
+        (
+            f"date_trunc('{total}', period_start), dimension, dimension_value, kpi",
+            f"period_grain = '{part}' AND additive_over_time",
+            f"t.period_grain = '{total}' "
+            f"AND t.period_start = date_trunc('{total}', s.period_start) "
+            "AND t.dimension = s.dimension AND t.dimension_value = s.dimension_value "
+            "AND t.kpi = s.kpi",
+        )
+        for part, total in (("month", "quarter"), ("quarter", "year"))
+    ),
 )
 
 
 def _complementary_round(con: duckdb.DuckDBPyConnection) -> int:
-    """Suppress the smallest published sibling in every group with a lone suppression."""
+    """In every group with a lone suppression under a published total, suppress the smallest
+    published sibling, or the total itself when no sibling is published (a lone sibling of a
+    published total would otherwise equal the total minus nothing)."""
     changed = 0
     for partition, sibling, total_join in _GROUPS:
         con.execute(
@@ -56,19 +71,19 @@ def _complementary_round(con: duckdb.DuckDBPyConnection) -> int:
             WITH s AS (
                 SELECT c.rowid AS id, c.*,
                        count(*) FILTER (suppressed) OVER w AS n_suppressed,
+                       count(*) FILTER (NOT suppressed) OVER w AS n_published,
                        row_number() OVER (
                            PARTITION BY {partition}
                            ORDER BY suppressed, coalesce(denominator, numerator), numerator, kpi,
-                                    dimension_value
+                                    dimension_value, period_start
                        ) AS size_rank
                 FROM _cells AS c
                 WHERE {sibling} AND kind IN {ADDITIVE_KINDS}
                 WINDOW w AS (PARTITION BY {partition})
             )
-            SELECT s.id FROM s
-            JOIN _cells AS t ON {total_join}
-            WHERE s.n_suppressed = 1 AND NOT s.suppressed AND s.size_rank = 1
-              AND NOT t.suppressed
+            SELECT CASE WHEN s.n_published = 0 THEN t.rowid ELSE s.id END AS id
+            FROM s JOIN _cells AS t ON {total_join}
+            WHERE s.n_suppressed = 1 AND NOT t.suppressed AND s.size_rank = 1
             """
         )
         changed += con.execute(
