@@ -5,13 +5,11 @@ row from the last delivery (lexical file order) that mentions it. Only accepted 
 a quarantined row never replaces a good one.
 """
 
-from datetime import date
-
 import duckdb
 from dagster import AssetExecutionContext, AssetSpec, MaterializeResult, multi_asset
 from dagster_duckdb import DuckDBResource
 
-from assets.validate.rules import default_as_of
+from assets.validate.assets import run_as_of
 from assets.warehouse import ENTITIES
 from pipelines.resources import SipSettings
 from pipelines.settings import Settings
@@ -47,7 +45,7 @@ def build_model(con: duckdb.DuckDBPyConnection, settings: Settings) -> dict[str,
     for entity in ENTITIES:
         con.execute(f"CREATE OR REPLACE TABLE model.{entity} AS {current_state_sql(entity)}")
         counts[entity] = con.execute(f"SELECT count(*) FROM model.{entity}").fetchone()[0]
-    as_of = settings.as_of or default_as_of(con, date.today())
+    as_of = run_as_of(con)
     con.execute(
         """
         CREATE OR REPLACE TABLE model.run_params AS SELECT

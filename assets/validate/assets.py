@@ -2,6 +2,7 @@
 
 from datetime import date
 
+import duckdb
 from dagster import (
     AssetCheckResult,
     AssetCheckSeverity,
@@ -25,6 +26,26 @@ BLOCKING_CHECK = "contract_schema_and_keys"
 WARNING_CHECK = "contract_volume_and_completeness"
 
 
+@asset(
+    group_name="validate",
+    kinds={"duckdb"},
+    deps=[AssetKey(f"raw_{e}") for e in ENTITIES],
+    description="The as-of date of this run: SIP_AS_OF, or the latest event date delivered.",
+)
+def as_of_date(duckdb: DuckDBResource, sip: SipSettings) -> MaterializeResult:
+    settings = sip.settings()
+    with duckdb.get_connection() as con:
+        as_of = settings.as_of or default_as_of(con, date.today())
+        con.execute("CREATE OR REPLACE TABLE meta.as_of AS SELECT ?::DATE AS as_of", [as_of])
+    return MaterializeResult(
+        metadata={"as_of": as_of.isoformat(), "from": "SIP_AS_OF" if settings.as_of else "data"}
+    )
+
+
+def run_as_of(con: duckdb.DuckDBPyConnection) -> date:
+    return con.execute("SELECT as_of FROM meta.as_of").fetchone()[0]
+
+
 def _validated_asset(entity: str) -> AssetsDefinition:
     parents = sorted(
         {f.references.split(".")[0] for f in load_contract(entity).fields if f.references}
@@ -35,8 +56,7 @@ def _validated_asset(entity: str) -> AssetsDefinition:
         name=name,
         group_name="validate",
         kinds={"duckdb", "great_expectations"},
-        # Every raw table, so the default as-of date is computed over all deliveries.
-        deps=[AssetKey(f"raw_{e}") for e in ENTITIES]
+        deps=[AssetKey(f"raw_{entity}"), AssetKey("as_of_date")]
         + [AssetKey(f"validated_{p}") for p in parents],
         description=f"{entity}: rows passing the contract, typed (staging); the rest quarantined.",
         check_specs=[
@@ -53,13 +73,10 @@ def _validated_asset(entity: str) -> AssetsDefinition:
             ),
         ],
     )
-    def validated(
-        context: AssetExecutionContext, duckdb: DuckDBResource, sip: SipSettings
-    ) -> MaterializeResult:
-        settings = sip.settings()
+    def validated(context: AssetExecutionContext, duckdb: DuckDBResource) -> MaterializeResult:
         contract = load_contract(entity)  # at run time: the contract may have changed since import
         with duckdb.get_connection() as con:
-            as_of = settings.as_of or default_as_of(con, date.today())
+            as_of = run_as_of(con)
             counts = validate_entity(con, entity, as_of)
             top_rules = con.execute(
                 "SELECT rule, count(*) FROM (SELECT unnest(rules) AS rule FROM quarantine.rows "

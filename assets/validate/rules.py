@@ -127,39 +127,66 @@ def _reference_joins(contract: Contract) -> str:
     return "\n".join(joins)
 
 
+def _where_pii_can_hide(field: Field) -> str:
+    raw = f"t.{quote_ident(field.name)}"
+    if field.type == "text":
+        return raw
+    return f"CASE WHEN t.{quote_ident(TYPED + field.name)} IS NULL THEN {raw} END"
+
+
 def validate_entity(con: duckdb.DuckDBPyConnection, entity: str, as_of: date) -> dict[str, int]:
-    """Rebuild `staging.<entity>` and this entity's quarantine rows from `raw.<entity>`."""
+    """Rebuild `staging.<entity>` and this entity's quarantine rows from `raw.<entity>`.
+
+    Every row is typed and judged in one pass, straight into the staging table with its
+    verdict (`_rules`); the failing rows are then copied to quarantine and deleted. Writing
+    each row once is what keeps validation cheap at national scale.
+    """
     con.execute(QUARANTINE_DDL)
     contract = load_contract(entity)
-    raw_columns = [f.name for f in contract.fields]
+    staging = f"staging.{entity}"
+    columns = [f.name for f in contract.fields]
     typed = ", ".join(f"{typed_sql(f)} AS {quote_ident(TYPED + f.name)}" for f in contract.fields)
-    candidate = candidate_sql([f"r.{quote_ident(c)}" for c in raw_columns])
+    # Personal data can only hide in free text or in a value that is not a valid date, code
+    # or boolean; the cheap pre-filter looks there only.
+    candidate = candidate_sql([_where_pii_can_hide(f) for f in contract.fields])
     rules = [rule for f in contract.fields for rule in _field_rules(contract, f, as_of)]
+    duplicates = ""
     if contract.id_field:
+        # A join to the few duplicated ids is far cheaper than a window over every row.
         id_value = _value(contract.field(contract.id_field))
-        rules.append(
-            (
-                f"unique_in_delivery:{contract.id_field}",
-                f"{id_value} IS NOT NULL AND count(*) OVER (PARTITION BY r._file, {id_value}) > 1",
-            )
+        rules.append((f"unique_in_delivery:{contract.id_field}", "dup.key IS NOT NULL"))
+        duplicates = (
+            f"LEFT JOIN (SELECT _file, {id_value} AS key FROM raw.{entity} AS r "
+            f"WHERE {id_value} IS NOT NULL GROUP BY ALL HAVING count(*) > 1) AS dup "
+            f"ON dup._file = r._file AND dup.key = {id_value}"
         )
     rule_list = ", ".join(
         f"CASE WHEN {condition} THEN {_lit(name)} END" for name, condition in rules
     )
+    accepted_columns = ", ".join(f"r.{quote_ident(TYPED + c)} AS {quote_ident(c)}" for c in columns)
+    con.execute("BEGIN TRANSACTION")
     con.execute(
         f"""
-        CREATE OR REPLACE TEMP TABLE _checked AS
-        WITH r AS (SELECT *, {candidate} AS _pii_candidate, {typed} FROM raw.{entity} AS r)
-        SELECT r.*, list_filter([{rule_list}], lambda rule: rule IS NOT NULL) AS _rules
+        CREATE OR REPLACE TABLE {staging} AS
+        WITH t AS (SELECT *, {typed} FROM raw.{entity} AS r),
+        r AS (SELECT *, {candidate} AS _pii_candidate FROM t)
+        SELECT {accepted_columns}, r._file, r._row, r._pii_candidate,
+               list_filter([{rule_list}], lambda rule: rule IS NOT NULL) AS _rules
         FROM r
         {_reference_joins(contract)}
+        {duplicates}
         """
     )
-    _add_pii_rules(con, raw_columns)
-    return _write_results(con, contract)
+    _add_pii_rules(con, entity, columns)
+    counts = _quarantine_failures(con, contract)
+    con.execute(f"DELETE FROM {staging} WHERE len(_rules) > 0")
+    con.execute(f"ALTER TABLE {staging} DROP COLUMN _rules")
+    con.execute(f"ALTER TABLE {staging} DROP COLUMN _pii_candidate")
+    con.execute("COMMIT")
+    return counts
 
 
-def _add_pii_rules(con: duckdb.DuckDBPyConnection, columns: list[str]) -> None:
+def _add_pii_rules(con: duckdb.DuckDBPyConnection, entity: str, columns: list[str]) -> None:
     """Add `pii:<column>` to the rules of rows holding personal data.
 
     The detector is expensive, so it runs only on the few rows the cheap row-level test let
@@ -170,41 +197,42 @@ def _add_pii_rules(con: duckdb.DuckDBPyConnection, columns: list[str]) -> None:
         f"""
         CREATE OR REPLACE TEMP TABLE _pii AS
         SELECT _file, _row, list_filter([{checks}], lambda rule: rule IS NOT NULL) AS found
-        FROM (SELECT * FROM _checked WHERE _pii_candidate)
+        FROM raw.{entity}
+        SEMI JOIN (SELECT _file, _row FROM staging.{entity} WHERE _pii_candidate)
+          USING (_file, _row)
         """
     )
     con.execute(
-        """
-        UPDATE _checked SET _rules = list_concat(_checked._rules, p.found)
+        f"""
+        UPDATE staging.{entity} AS s SET _rules = list_concat(s._rules, p.found)
         FROM _pii AS p
-        WHERE _checked._file = p._file AND _checked._row = p._row AND len(p.found) > 0
+        WHERE s._file = p._file AND s._row = p._row AND len(p.found) > 0
         """
     )
     con.execute("DROP TABLE _pii")
 
 
-def _write_results(con: duckdb.DuckDBPyConnection, contract: Contract) -> dict[str, int]:
+def _quarantine_failures(con: duckdb.DuckDBPyConnection, contract: Contract) -> dict[str, int]:
+    """Copy the failing rows of `staging.<entity>` to quarantine with their raw values, personal
+    data masked there and in `raw.<entity>`."""
     entity = contract.entity
     columns = [f.name for f in contract.fields]
-    accepted_columns = ", ".join(f"{quote_ident(TYPED + c)} AS {quote_ident(c)}" for c in columns)
-    con.execute(
-        f"CREATE OR REPLACE TABLE staging.{entity} AS "
-        f"SELECT {accepted_columns}, _file, _row FROM _checked WHERE len(_rules) = 0"
-    )
     record = ", ".join(
-        f"{quote_ident(c)} := CASE WHEN _pii_candidate THEN {mask_sql(quote_ident(c))} "
-        f"ELSE {quote_ident(c)} END"
+        f"{quote_ident(c)} := CASE WHEN c._pii_candidate THEN {mask_sql('r.' + quote_ident(c))} "
+        f"ELSE r.{quote_ident(c)} END"
         for c in columns
     )
-    entity_id = quote_ident(contract.id_field or columns[0])
+    entity_id = "r." + quote_ident(contract.id_field or columns[0])
     con.execute("DELETE FROM quarantine.rows WHERE entity = ?", [entity])
     con.execute(
         f"""
         INSERT INTO quarantine.rows
-        SELECT {_lit(entity)}, _file, _row,
-               CASE WHEN _pii_candidate THEN {mask_sql(entity_id)} ELSE {entity_id} END,
-               _rules, to_json(struct_pack({record}))::VARCHAR
-        FROM _checked WHERE len(_rules) > 0
+        SELECT {_lit(entity)}, c._file, c._row,
+               CASE WHEN c._pii_candidate THEN {mask_sql(entity_id)} ELSE {entity_id} END,
+               c._rules, to_json(struct_pack({record}))::VARCHAR
+        FROM (SELECT _file, _row, _rules, _pii_candidate FROM staging.{entity}
+              WHERE len(_rules) > 0) AS c
+        JOIN raw.{entity} AS r USING (_file, _row)
         """
     )
     # Lines the reader could not split into fields are quarantined too, by line number.
@@ -218,19 +246,21 @@ def _write_results(con: duckdb.DuckDBPyConnection, contract: Contract) -> dict[s
     )
     # No personal data stays in the warehouse: mask it in the raw rows too.
     flagged = con.execute(
-        "SELECT DISTINCT split_part(rule, ':', 2) FROM "
-        "(SELECT unnest(_rules) AS rule FROM _checked WHERE _pii_candidate) WHERE rule LIKE 'pii:%'"
+        f"SELECT DISTINCT split_part(rule, ':', 2) FROM (SELECT unnest(_rules) AS rule "
+        f"FROM staging.{entity} WHERE _pii_candidate) WHERE rule LIKE 'pii:%'"
     ).fetchall()
     for (column,) in flagged:
         ref = quote_ident(column)
         con.execute(
             f"UPDATE raw.{entity} SET {ref} = {mask_sql(ref)} WHERE (_file, _row) IN "
-            f"(SELECT (_file, _row) FROM _checked WHERE list_contains(_rules, 'pii:{column}'))"
+            f"(SELECT (_file, _row) FROM staging.{entity} "
+            f"WHERE list_contains(_rules, 'pii:{column}'))"
         )
-    con.execute("DROP TABLE _checked")
-    accepted = con.execute(f"SELECT count(*) FROM staging.{entity}").fetchone()[0]
     quarantined = con.execute(
         "SELECT count(*) FROM quarantine.rows WHERE entity = ?", [entity]
+    ).fetchone()[0]
+    accepted = con.execute(
+        f"SELECT count(*) FROM staging.{entity} WHERE len(_rules) = 0"
     ).fetchone()[0]
     return {"accepted": accepted, "quarantined": quarantined}
 
