@@ -164,6 +164,13 @@ class Chunk:
     sipkollen: pd.DataFrame
 
 
+def pseudonyms(prefix: str, numbers: np.ndarray, width: int) -> np.ndarray:
+    """Ids such as SIP-0000123 (np.char.zfill refuses an empty array, which a small chunk has)."""
+    if len(numbers) == 0:
+        return np.array([], dtype=object)
+    return np.char.add(prefix, np.char.zfill(numbers.astype(str), width)).astype(object)
+
+
 def _choice(rng: np.random.Generator, options: list, n: int, p: list[float] | None = None):
     return np.asarray(options, dtype=object)[rng.choice(len(options), size=n, p=p)]
 
@@ -183,7 +190,7 @@ def _simulate(
 ) -> Chunk:
     span = int((end - start).astype(int))
     ids = np.arange(first_id, first_id + n)
-    sip_id = np.char.add("SIP-", np.char.zfill(ids.astype(str), 7)).astype(object)
+    sip_id = pseudonyms("SIP-", ids, 7)
     need = start + _days(rng.integers(0, span + 1, n))
     # Some people get a second plan (e.g. after declining the first one).
     person = np.where(rng.random(n) < 0.05, np.maximum(ids - 1, 1), ids)
@@ -305,9 +312,7 @@ def _simulate(
     )
     meetings = meetings.sort_values(["sip", "planned"], kind="stable", ignore_index=True)
     m = len(meetings)
-    meetings["meeting_id"] = np.char.add(
-        "M-", np.char.zfill((meeting_offset + np.arange(m)).astype(str), 8)
-    ).astype(object)
+    meetings["meeting_id"] = pseudonyms("M-", meeting_offset + np.arange(m), 8)
     is_held = ~meetings["held"].isna().to_numpy()
     # Each meeting books the next one: the follow-up date booked at a held meeting.
     nxt = meetings.groupby("sip")["planned"].shift(-1)
@@ -353,7 +358,7 @@ def _simulate(
     plans = pd.DataFrame(
         {
             "sip_id": sip_id,
-            "person_key": np.char.add("P-", np.char.zfill(person.astype(str), 7)),
+            "person_key": pseudonyms("P-", person, 7),
             "municipality_code": municipality,
             "age_band": age,
             "target_group": np.asarray(TARGET_GROUPS, dtype=object)[target_idx],
@@ -415,9 +420,7 @@ def _simulate(
     dev_closed = reported + _days(rng.integers(5, 60, d))
     deviations = pd.DataFrame(
         {
-            "deviation_id": np.char.add(
-                "D-", np.char.zfill((first_id + np.arange(d)).astype(str), 7)
-            ),
+            "deviation_id": pseudonyms("D-", first_id + np.arange(d), 7),
             "sip_id": sip_id[dev_plans],
             "reported_date": reported,
             "deviation_type": _choice(rng, DEVIATION_TYPES[0], d, DEVIATION_TYPES[1]),
@@ -436,9 +439,7 @@ def _simulate(
     answered, response, s = answered[keep], response[keep], int(keep.sum())
     plan_of = sip_of_meeting[answered]
     survey = {
-        "response_id": np.char.add(
-            "R-", np.char.zfill((response_offset + np.arange(s)).astype(str), 8)
-        ),
+        "response_id": pseudonyms("R-", response_offset + np.arange(s), 8),
         "response_date": response,
         "region_code": np.array([MUNICIPALITIES[c] for c in municipality[plan_of]], dtype=object),
         "municipality_code": municipality[plan_of],
@@ -517,7 +518,8 @@ def _to_arrow(entity: str, frame: pd.DataFrame, swedish: bool) -> pa.Table:
         elif f.type == "boolean":
             array = pa.array(values.astype("boolean"), pa.bool_())
             if swedish:
-                array = pa.array(values.map({True: "ja", False: "nej"}).astype(object))
+                # Typed, so that a chunk where the column is all blank still matches the others.
+                array = pa.array(values.map({True: "ja", False: "nej"}).astype(object), pa.string())
             columns[header] = array
         else:
             if swedish and f.codes and f.name not in {q.id for q in load_survey().questions}:
