@@ -79,16 +79,22 @@ population = (
 period_text = period_label(grain, period)
 
 
-def cells(kpis: list[str] | str, like: bool = False) -> pd.DataFrame:
-    """KPI cells of the selected grain, dimension and value; all periods."""
-    match = "kpi LIKE ?" if like else f"kpi IN ({', '.join('?' * len(kpis))})"
-    params = [kpis] if like else list(kpis)
+def selection(period_grain: str) -> pd.DataFrame:
+    """Every KPI cell of a grain for the selected dimension value, all periods: one query
+    (cached) serves the tiles, the trend and the families."""
     return query(
         "SELECT period_start, kpi, numerator, denominator, value, suppressed FROM marts.kpi "
-        f"WHERE period_grain = ? AND dimension = ? AND dimension_value = ? AND {match} "
-        "ORDER BY period_start",
-        [grain, dimension, value, *params],
+        "WHERE period_grain = ? AND dimension = ? AND dimension_value = ? "
+        "ORDER BY kpi, period_start",
+        [period_grain, dimension, value],
     )
+
+
+def cells(kpis: list[str] | str, like: bool = False) -> pd.DataFrame:
+    """KPI cells of the selected grain, dimension and value; all periods."""
+    frame = selection(grain)
+    chosen = frame["kpi"].str.startswith(kpis.rstrip("%")) if like else frame["kpi"].isin(kpis)
+    return frame[chosen].reset_index(drop=True)
 
 
 # --- tiles: the chosen period, the change since the previous one, and the target -------------
@@ -144,11 +150,8 @@ if dimension in ("all", "municipality_code", "age_band"):
 
 # --- trend -------------------------------------------------------------------------------------
 trend_kpi = url_select(t("overview.trend_kpi"), TREND_KPIS, "trend", kpi_label)
-trend = query(
-    "SELECT period_start, value, suppressed FROM marts.kpi WHERE period_grain = 'month' "
-    "AND dimension = ? AND dimension_value = ? AND kpi = ? ORDER BY period_start",
-    [dimension, value, trend_kpi],
-)
+monthly = selection("month")
+trend = monthly[monthly["kpi"] == trend_kpi].reset_index(drop=True)
 if not explain_if_empty(trend, threshold):
     kind = kind_of(trend_kpi)
     y = trend["value"] * (100 if kind == "share" else 1)

@@ -72,12 +72,16 @@ population = (
     t("common.all") if dimension == "all" else f"{dimension_label(dimension)}: {code_label(value)}"
 )
 
-results = query(
-    "SELECT question_id, n_applicable, n_positive, share_positive, ci_low, ci_high, suppressed "
-    "FROM marts.sipkollen WHERE period_grain = ? AND period_start = ? AND dimension = ? "
-    "AND dimension_value = ? ORDER BY question_id",
-    [grain, period, dimension, value],
+# One cached query for the selected group serves the statements and the trend.
+selected = query(
+    "SELECT period_grain, period_start, question_id, n_applicable, n_positive, share_positive, "
+    "ci_low, ci_high, suppressed FROM marts.sipkollen WHERE dimension = ? AND dimension_value = ? "
+    "ORDER BY question_id, period_start",
+    [dimension, value],
 )
+results = selected[
+    (selected["period_grain"] == grain) & (selected["period_start"] == pd.Timestamp(period))
+].reset_index(drop=True)
 figures: list[go.Figure] = []
 sentences: list[str] = []
 if not explain_if_empty(results, threshold):
@@ -153,12 +157,9 @@ question = url_select(
     lambda q: f"{q}: {statement[q]}",
     container=st if not presenting else st.container(),
 )
-trend = query(
-    "SELECT period_start, share_positive, ci_low, ci_high, n_applicable, suppressed "
-    "FROM marts.sipkollen WHERE period_grain = 'quarter' AND question_id = ? AND dimension = ? "
-    "AND dimension_value = ? ORDER BY period_start",
-    [question, dimension, value],
-)
+trend = selected[
+    (selected["period_grain"] == "quarter") & (selected["question_id"] == question)
+].reset_index(drop=True)
 if not explain_if_empty(trend, threshold):
     ok = trend[~trend["suppressed"]]
     fig = go.Figure(
