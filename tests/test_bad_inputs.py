@@ -20,6 +20,7 @@ import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from data_contracts.contracts import load_contract
 from pipelines.settings import Settings
 from tests.conftest import run_pipeline
 
@@ -53,6 +54,11 @@ class Delivery:
     rejected: str | None = None  # part of the error message
 
 
+def header(entity: str) -> list[str]:
+    """The canonical columns, in contract order."""
+    return [f.name for f in load_contract(entity).fields]
+
+
 def csv_bytes(
     header: list[str], rows: list[dict], sep: str = ",", encoding: str = "utf-8"
 ) -> bytes:
@@ -60,26 +66,7 @@ def csv_bytes(
     return ("\n".join(lines) + "\n").encode(encoding)
 
 
-PLAN_HEADER = [
-    "sip_id",
-    "person_key",
-    "municipality_code",
-    "age_band",
-    "target_group",
-    "initiated_by",
-    "initiating_principal",
-    "initiating_unit",
-    "after_discharge",
-    "need_identified_date",
-    "consent_status",
-    "consent_date",
-    "consent_withdrawn_date",
-    "invitation_date",
-    "lead_principal",
-    "coordinator_appointed",
-    "closed_date",
-    "closure_reason",
-]
+PLAN_HEADER = header("sip_plans")
 
 
 def plan(sip_id: str, **values: str) -> dict:
@@ -205,21 +192,7 @@ def plans_feb() -> bytes:
     return ("\r\n".join(lines) + "\r\n").encode("cp1252")
 
 
-MEETING_HEADER = [
-    "meeting_id",
-    "sip_id",
-    "meeting_type",
-    "planned_date",
-    "held_date",
-    "status",
-    "meeting_form",
-    "individual_participated",
-    "plan_documented",
-    "plan_handed_to_individual",
-    "next_follow_up_date",
-    "sipkollen_offered",
-    "outcome",
-]
+MEETING_HEADER = header("sip_meetings")
 
 
 def meeting(meeting_id: str, sip_id: str, **values: str) -> dict:
@@ -267,7 +240,7 @@ MEETINGS = [
     (meeting("121212-1212", "G-2"), {"pii:meeting_id"}),
 ]
 
-PARTICIPANT_HEADER = ["meeting_id", "organisation_type", "principal", "invited", "attended"]
+PARTICIPANT_HEADER = header("sip_participants")
 PARTICIPANTS = [
     ({"meeting_id": "M-1", "organisation_type": "primary_care", "principal": "region"}, set()),
     (
@@ -288,16 +261,7 @@ for row, _ in PARTICIPANTS:
     row.setdefault("invited", "true")
     row.setdefault("attended", "true")
 
-DEVIATION_HEADER = [
-    "deviation_id",
-    "sip_id",
-    "reported_date",
-    "deviation_type",
-    "reporting_principal",
-    "responsible_principal",
-    "handled_jointly",
-    "closed_date",
-]
+DEVIATION_HEADER = header("sip_deviations")
 
 
 def deviation(deviation_id: str, sip_id: str, **values: str) -> dict:
@@ -324,17 +288,7 @@ DEVIATIONS = [
     (deviation("DV-FUTURE", "G-1", reported_date="2026-07-01"), {"date_after_as_of:reported_date"}),
 ]
 
-SURVEY_HEADER = [
-    "response_id",
-    "response_date",
-    "region_code",
-    "municipality_code",
-    "respondent",
-    "meeting_type",
-    "age_band",
-    *[f"q0{i}" for i in range(1, 9)],
-    "comment",
-]
+SURVEY_HEADER = header("sipkollen")
 
 
 def answer(response_id: str, **values: str) -> dict:
