@@ -1,7 +1,8 @@
 """SIP-kollen for the workplace meeting: large charts and plain sentences, a presentation mode
-without controls, and a printable handout. Never broken down by unit (SPEC §5)."""
+without controls, and a PNG and a printable HTML handout. Never broken down by unit (SPEC §5)."""
 
 import html
+from functools import partial
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -20,6 +21,7 @@ from dashboards.components import (
     url_select,
 )
 from dashboards.data import query
+from dashboards.handout import HandoutRow, png_handout
 from dashboards.i18n import code_label, current_language, dimension_label, t
 from data_contracts.contracts import load_survey
 
@@ -84,6 +86,7 @@ results = selected[
 ].reset_index(drop=True)
 figures: list[go.Figure] = []
 sentences: list[str] = []
+handout_rows: list[HandoutRow] = []
 if not explain_if_empty(results, threshold):
     results["statement"] = results["question_id"].map(statement).fillna(results["question_id"])
     shown = results[~results["suppressed"]]
@@ -132,13 +135,17 @@ if not explain_if_empty(results, threshold):
 
     for row in results.itertuples():
         if row.suppressed:
-            sentence = f"**{row.statement}** — {t('common.too_few_answers')}"
+            plain = t("common.too_few_answers")
+            handout_rows.append(HandoutRow(row.statement, plain, None))
         else:
-            sentence = (
-                f"**{row.statement}** — "
+            plain = (
                 f"{t('sipkollen.sentence', positive=round(row.share_positive * 10))} "
                 f"({t('sipkollen.answers', n=row.n_applicable)})"
             )
+            handout_rows.append(
+                HandoutRow(row.statement, plain, row.share_positive, row.ci_low, row.ci_high)
+            )
+        sentence = f"**{row.statement}** — {plain}"
         sentences.append(sentence)
         st.markdown(
             f"<div style='font-size:{FONT_SIZE + 4}px;margin:0.4em 0'>"
@@ -242,11 +249,27 @@ if figures and not presenting:
     parts += [
         fig.to_html(full_html=False, include_plotlyjs=(i == 0)) for i, fig in enumerate(figures)
     ]
-    st.download_button(
+    image_column, print_column = st.columns(2)
+    image_column.download_button(
+        t("sipkollen.handout_image"),
+        partial(
+            png_handout,
+            t("sipkollen.title"),
+            f"{period_text} · {population}",
+            handout_rows,
+        ),
+        f"sipkollen_{period.date()}.png",
+        "image/png",
+        key="handout_png",
+        on_click="ignore",
+    )
+    print_column.download_button(
         t("sipkollen.handout"),
         "<html><meta charset='utf-8'><body>" + "".join(parts) + "</body></html>",
         f"sipkollen_{period.date()}.html",
         "text/html",
+        key="handout_html",
+        on_click="ignore",
     )
     st.caption(t("sipkollen.handout_png"))
 del yes_label
