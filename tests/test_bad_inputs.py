@@ -325,6 +325,8 @@ ANSWERS = [
     (answer("R-PHONE", comment="Ring mig på 070-123 45 67"), {"pii:comment"}),
     (answer("R-PNR", comment="Mitt personnummer är 19121212-1212"), {"pii:comment"}),
     (answer("R-CODE", q01="kanske"), {"code:q01"}),
+    # Personal data in a coded field: not a valid answer, and masked like any other finding.
+    (answer("R-PNR-IN-ANSWER", q02="19121212-1212"), {"code:q02", "pii:q02"}),
     (answer("R-PATTERN", region_code="1"), {"pattern:region_code"}),
     (answer("R-NOT-PNR", comment="Ärende 811218-9877 hos oss"), set()),
 ]
@@ -510,7 +512,7 @@ def test_the_steward_sees_rejections_by_file_and_pii_per_file(corpus_run: Corpus
     assert quality["sip_plans", "2026-08_garbage.csv"][0] == "rejected"
     assert quality["sip_plans", "2026-01_lifecare.csv"][2] == 7
     assert quality["sip_meetings", "2026-02.csv"][2] == 1
-    assert quality["sipkollen", "2026-02.csv"][2] == 3
+    assert quality["sipkollen", "2026-02.csv"][2] == 4
     assert ("sip_plans", "2026-04_missing_column.csv", "required:initiating_unit", 2) in rows(
         serving, "SELECT entity, file, rule, rows_failed FROM marts.data_quality_rules"
     )

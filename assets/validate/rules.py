@@ -164,25 +164,30 @@ def validate_entity(con: duckdb.DuckDBPyConnection, entity: str, as_of: date) ->
         f"CASE WHEN {condition} THEN {_lit(name)} END" for name, condition in rules
     )
     accepted_columns = ", ".join(f"r.{quote_ident(TYPED + c)} AS {quote_ident(c)}" for c in columns)
+    # One transaction: staging never holds judged-but-unsorted rows for anyone else to see.
     con.execute("BEGIN TRANSACTION")
-    con.execute(
-        f"""
-        CREATE OR REPLACE TABLE {staging} AS
-        WITH t AS (SELECT *, {typed} FROM raw.{entity} AS r),
-        r AS (SELECT *, {candidate} AS _pii_candidate FROM t)
-        SELECT {accepted_columns}, r._file, r._row, r._pii_candidate,
-               list_filter([{rule_list}], lambda rule: rule IS NOT NULL) AS _rules
-        FROM r
-        {_reference_joins(contract)}
-        {duplicates}
-        """
-    )
-    _add_pii_rules(con, entity, columns)
-    counts = _quarantine_failures(con, contract)
-    con.execute(f"DELETE FROM {staging} WHERE len(_rules) > 0")
-    con.execute(f"ALTER TABLE {staging} DROP COLUMN _rules")
-    con.execute(f"ALTER TABLE {staging} DROP COLUMN _pii_candidate")
-    con.execute("COMMIT")
+    try:
+        con.execute(
+            f"""
+            CREATE OR REPLACE TABLE {staging} AS
+            WITH t AS (SELECT *, {typed} FROM raw.{entity} AS r),
+            r AS (SELECT *, {candidate} AS _pii_candidate FROM t)
+            SELECT {accepted_columns}, r._file, r._row, r._pii_candidate,
+                   list_filter([{rule_list}], lambda rule: rule IS NOT NULL) AS _rules
+            FROM r
+            {_reference_joins(contract)}
+            {duplicates}
+            """
+        )
+        _add_pii_rules(con, entity, columns)
+        counts = _quarantine_failures(con, contract)
+        con.execute(f"DELETE FROM {staging} WHERE len(_rules) > 0")
+        con.execute(f"ALTER TABLE {staging} DROP COLUMN _rules")
+        con.execute(f"ALTER TABLE {staging} DROP COLUMN _pii_candidate")
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
     return counts
 
 
