@@ -11,6 +11,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote
 
 import duckdb
 import pytest
@@ -121,7 +122,8 @@ def _settle(page) -> None:
 
 
 def _choose(page, label: str, option: str) -> None:
-    page.get_by_label(label).first.click()
+    page.get_by_label(label, exact=True).first.click()
+    page.keyboard.type(option)  # the option list is virtual: filter it down to the option
     page.get_by_role("option", name=option, exact=True).click()
     _settle(page)
 
@@ -180,13 +182,58 @@ def test_sipkollen_page_shows_the_published_shares(served_app, browser, demo_pip
     page.close()
 
 
-def test_unit_and_steward_pages_open(served_app, browser, demo_pipeline) -> None:
+def _grid_row(page, first_cell: str) -> list[str]:
+    """The cells of the data-grid row that starts with `first_cell` (from the grid's
+    accessible table, which holds the same text the canvas draws)."""
+    row = page.locator("[data-testid='stDataFrame'] tr").filter(
+        has=page.get_by_role("gridcell", name=first_cell, exact=True, include_hidden=True)
+    )
+    row.first.wait_for(state="attached", timeout=30_000)  # the table itself is off-screen
+    cells = row.first.get_by_role("gridcell", include_hidden=True).all()
+    return [cell.inner_text() for cell in cells]
+
+
+def test_unit_page_compares_the_chosen_unit_with_the_region(
+    served_app, browser, demo_pipeline
+) -> None:
+    with duckdb.connect(str(demo_pipeline.settings.serving_path), read_only=True) as con:
+        # The largest unit that is not the default (the first), so that choosing it is a real
+        # filter change and its figures are not all suppressed.
+        unit = con.execute(
+            "SELECT dimension_value FROM marts.kpi WHERE dimension = 'initiating_unit' "
+            "AND dimension_value NOT IN ('unknown', (SELECT min(dimension_value) FROM marts.kpi "
+            "WHERE dimension = 'initiating_unit' AND dimension_value <> 'unknown')) "
+            "AND kpi = 'needs_identified' AND period_grain = 'year' "
+            "ORDER BY period_start DESC, value DESC NULLS LAST LIMIT 1"
+        ).fetchone()[0]
+
+        def published(kpi: str, dimension: str, value: str) -> str:
+            row = con.execute(
+                "SELECT value, suppressed FROM marts.kpi WHERE period_grain = 'year' "
+                "AND kpi = ? AND dimension = ? AND dimension_value = ? "
+                "ORDER BY period_start DESC LIMIT 1",
+                [kpi, dimension, value],
+            ).fetchone()
+            return format_value(row[0], row[1], "share" if kpi.endswith("_share") else "count")
+
+        expected = {
+            kpi: [published(kpi, "initiating_unit", unit), published(kpi, "all", "all")]
+            for kpi in ("needs_identified", "meeting_within_target_share")
+        }
     page = _open(browser, served_app + "/enhet", "unit")
+    _choose(page, "Enhet", unit)
     _choose(page, "Periodlängd", "År")
-    assert "Enhetens vy" in page.inner_text("h1")
+    assert f"unit={quote(unit)}" in page.url
+    for kpi, label in (
+        ("needs_identified", "Uppmärksammade behov"),
+        ("meeting_within_target_share", "Andel möten inom målvärdet"),
+    ):
+        assert _grid_row(page, label)[1:] == expected[kpi], kpi
     page.screenshot(path=ARTIFACTS / "unit.png", full_page=True)
     page.close()
 
+
+def test_steward_page_shows_the_published_deliveries(served_app, browser, demo_pipeline) -> None:
     page = _open(browser, served_app + "/dataforvaltning", "steward")
     with duckdb.connect(str(demo_pipeline.settings.serving_path), read_only=True) as con:
         first_file = con.execute("SELECT min(file) FROM marts.data_quality").fetchone()[0]
