@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import io
 import logging
+import shutil
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -601,3 +602,23 @@ def test_freshness_has_one_row_per_entity(corpus_run: CorpusRun) -> None:
         ("sip_plans", "2026-07_truncated.csv", date(2026, 2, 4)),  # rejected files don't count
         ("sipkollen", "2026-02.csv", date(2026, 2, 5)),
     ]
+
+
+def test_validating_again_keeps_masked_rows_in_quarantine(
+    corpus_run: CorpusRun, tmp_path: Path
+) -> None:
+    """Validation masks personal data in the raw rows; the next run, which sees only the masked
+    text, must still reject those rows instead of letting them into the KPIs."""
+    first = corpus_run.settings
+    again = Settings(
+        landing_dir=first.landing_dir, warehouse=tmp_path / "sip.duckdb", as_of=first.as_of
+    )
+    shutil.copy(first.warehouse, again.warehouse)
+    assert run_pipeline(again).success
+    query = "SELECT entity, file, row_number, entity_id, rules, record FROM quarantine.rows"
+    before = rows(first.warehouse, f"{query} ORDER BY ALL")
+    assert any("pii:" in rule for *_, rules, _ in before for rule in rules)
+    assert rows(again.warehouse, f"{query} ORDER BY ALL") == before
+    for entity in ID_COLUMN:
+        count = f"SELECT count(*) FROM staging.{entity}"
+        assert rows(again.warehouse, count) == rows(first.warehouse, count), entity

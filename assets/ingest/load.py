@@ -69,7 +69,12 @@ def delivery_files(landing_dir: Path, entity: str) -> list[Path]:
 
 
 def _ensure_raw_table(con: duckdb.DuckDBPyConnection, entity: str, columns: list[str]) -> None:
-    con.execute(f"CREATE TABLE IF NOT EXISTS raw.{entity} (_file VARCHAR, _row BIGINT)")
+    # `_masked`: the columns validation found personal data in and masked in place, so that a
+    # later validation of the same row still rejects it (the masked text no longer shows why).
+    con.execute(
+        f"CREATE TABLE IF NOT EXISTS raw.{entity} (_file VARCHAR, _row BIGINT, _masked VARCHAR[])"
+    )
+    con.execute(f"ALTER TABLE raw.{entity} ADD COLUMN IF NOT EXISTS _masked VARCHAR[]")
     existing = {
         row[0]
         for row in con.execute(

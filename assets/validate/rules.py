@@ -171,9 +171,12 @@ def validate_entity(con: duckdb.DuckDBPyConnection, entity: str, as_of: date) ->
             f"""
             CREATE OR REPLACE TABLE {staging} AS
             WITH t AS (SELECT *, {typed} FROM raw.{entity} AS r),
-            r AS (SELECT *, {candidate} AS _pii_candidate FROM t)
+            r AS (SELECT *, ({candidate} OR _masked IS NOT NULL) AS _pii_candidate FROM t)
             SELECT {accepted_columns}, r._file, r._row, r._pii_candidate,
-                   list_filter([{rule_list}], lambda rule: rule IS NOT NULL) AS _rules
+                   list_concat(
+                       list_filter([{rule_list}], lambda rule: rule IS NOT NULL),
+                       list_transform(r._masked, lambda masked: 'pii:' || masked)
+                   ) AS _rules
             FROM r
             {_reference_joins(contract)}
             {duplicates}
@@ -257,7 +260,9 @@ def _quarantine_failures(con: duckdb.DuckDBPyConnection, contract: Contract) -> 
     for (column,) in flagged:
         ref = quote_ident(column)
         con.execute(
-            f"UPDATE raw.{entity} SET {ref} = {mask_sql(ref)} WHERE (_file, _row) IN "
+            f"UPDATE raw.{entity} SET {ref} = {mask_sql(ref)}, "
+            f"_masked = list_distinct(list_append(coalesce(_masked, []), {_lit(column)})) "
+            "WHERE (_file, _row) IN "
             f"(SELECT (_file, _row) FROM staging.{entity} "
             f"WHERE list_contains(_rules, 'pii:{column}'))"
         )
