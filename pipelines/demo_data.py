@@ -528,6 +528,39 @@ def _to_arrow(entity: str, frame: pd.DataFrame, swedish: bool) -> pa.Table:
     return pa.table(columns)
 
 
+# --- planted flaws ----------------------------------------------------------------------------
+# Source systems send a bad row now and then, and the steward view should have something to
+# show. Each monthly export gets one extra row per entity, copied from the export's first row,
+# with ids of its own at the top of the id range (so the simulated process is untouched), and
+# one flaw that the contracts' rules reject. The planted meeting and participant point at the
+# planted plan and meeting, which are themselves rejected, so they are orphans.
+PHONE_COMMENT = "Ring mig på 070-123 45 67 om något ändras"
+
+
+def _planted_id(prefix: str, width: int, delivery: int) -> str:
+    return f"{prefix}{10**width - delivery}"
+
+
+def _plant_flaw(entity: str, state: pd.DataFrame, delivery: int) -> pd.DataFrame:
+    """One rejected row for monthly export `delivery` (1, 2, ...); nothing for an empty one."""
+    row = state.head(1).copy()
+    if row.empty:
+        return row
+    plan, meeting = _planted_id("SIP-", 7, delivery), _planted_id("M-", 8, delivery)
+    if entity == "sip_plans":
+        row[["sip_id", "target_group"]] = [plan, "okänd målgrupp"]
+    elif entity == "sip_meetings":
+        row[["meeting_id", "sip_id"]] = [meeting, plan]
+    elif entity == "sip_participants":
+        row["meeting_id"] = meeting
+    elif entity == "sip_deviations":
+        row["deviation_id"] = _planted_id("D-", 7, delivery)
+        row["closed_date"] = row["reported_date"] - np.timedelta64(7, "D")
+    else:
+        row[["response_id", "comment"]] = [_planted_id("R-", 8, delivery), PHONE_COMMENT]
+    return row
+
+
 class DeliveryWriter:
     """Appends chunks to one delivery file in one dialect."""
 
@@ -637,6 +670,8 @@ def generate(
                         folder / f"{month}_{entity}_{label}{SUFFIX.get(use, '.csv')}", use, swedish
                     )
                 state = _state_at(entity, selected, cutoffs[k])
+                if first == 0 and k > 0:
+                    state = pd.concat([state, _plant_flaw(entity, state, k)])
                 writers[key].write(_to_arrow(entity, state, writers[key].swedish))
     files: dict[str, list[Path]] = {entity: [] for entity in ENTITIES}
     for (entity, _), writer in sorted(writers.items()):

@@ -182,15 +182,15 @@ def test_sipkollen_page_shows_the_published_shares(served_app, browser, demo_pip
     page.close()
 
 
-def _grid_row(page, first_cell: str) -> list[str]:
-    """The cells of the data-grid row that starts with `first_cell` (from the grid's
-    accessible table, which holds the same text the canvas draws)."""
+def _grid_row(page, cell: str) -> list[str]:
+    """The cells of the first data-grid row holding a cell with exactly this text (read from
+    the grid's accessible table, which holds the same text the canvas draws)."""
     row = page.locator("[data-testid='stDataFrame'] tr").filter(
-        has=page.get_by_role("gridcell", name=first_cell, exact=True, include_hidden=True)
+        has=page.get_by_role("gridcell", name=cell, exact=True, include_hidden=True)
     )
     row.first.wait_for(state="attached", timeout=30_000)  # the table itself is off-screen
     cells = row.first.get_by_role("gridcell", include_hidden=True).all()
-    return [cell.inner_text() for cell in cells]
+    return [c.inner_text() for c in cells]
 
 
 def test_unit_page_compares_the_chosen_unit_with_the_region(
@@ -233,16 +233,35 @@ def test_unit_page_compares_the_chosen_unit_with_the_region(
     page.close()
 
 
-def test_steward_page_shows_the_published_deliveries(served_app, browser, demo_pipeline) -> None:
-    page = _open(browser, served_app + "/dataforvaltning", "steward")
+def test_steward_page_shows_the_published_deliveries_and_rule_failures(
+    served_app, browser, demo_pipeline
+) -> None:
     with duckdb.connect(str(demo_pipeline.settings.serving_path), read_only=True) as con:
-        first_file = con.execute("SELECT min(file) FROM marts.data_quality").fetchone()[0]
-    assert "Leveranser" in page.inner_text("body")
+        # The demo plants one rejected row per entity in every monthly export.
+        delivery = con.execute(
+            "SELECT file, rows_read, rows_accepted, rows_quarantined, pii_findings "
+            "FROM marts.data_quality WHERE rows_quarantined > 0 ORDER BY entity, file LIMIT 1"
+        ).fetchone()
+        failure = con.execute(
+            "SELECT file, rule, rows_failed FROM marts.data_quality_rules "
+            "WHERE entity = 'sipkollen' ORDER BY file LIMIT 1"
+        ).fetchone()
+    page = _open(browser, served_app + "/dataforvaltning", "steward")
+    assert _grid_row(page, delivery[0])[1:6] == [str(v) for v in delivery]
+    page.screenshot(path=ARTIFACTS / "steward.png", full_page=True)
+
+    page.get_by_role("tab", name="Regelbrott per fil och regel").click()
+    _choose(page, "Entitet", "sipkollen")
+    assert "entity=sipkollen" in page.url
+    assert _grid_row(page, failure[0]) == [str(v) for v in failure]
+    page.screenshot(path=ARTIFACTS / "steward_rules.png", full_page=True)
+
+    page.get_by_role("tab", name="Karantän (personuppgifter maskerade)").click()
+    _settle(page)
+    assert "[telefon]" in _grid_row(page, failure[0])[4]  # the record, masked
+    assert "070-123" not in page.content()
+
     page.get_by_role("tab", name="Datakontrakt").click()
     _settle(page)
     assert "SIP-planer" in page.inner_text("body")
-    page.get_by_role("tab", name="Leveranser").click()
-    _settle(page)
-    page.screenshot(path=ARTIFACTS / "steward.png", full_page=True)
-    assert first_file  # the deliveries table is fed from the published mart
     page.close()
