@@ -1,0 +1,147 @@
+"""The code location: Definitions, the landing-folder sensor, and `dagster dev` serving the
+lineage (a real webserver queried over GraphQL, stopped by PID with no child left)."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from dagster import DagsterInstance, RunRequest, SensorResult, SkipReason, build_sensor_context
+
+from pipelines.definitions import defs
+
+ROOT = Path(__file__).resolve().parents[1]
+GROUPS = {"ingest", "validate", "model", "kpi", "publish"}
+
+
+def test_definitions_hold_every_group_the_job_and_the_sensor() -> None:
+    repository = defs.get_repository_def()
+    nodes = repository.asset_graph.asset_nodes
+    assert {node.group_name for node in nodes} == GROUPS
+    job = defs.resolve_job_def("sip_all")
+    assert job.asset_layer.executable_asset_keys == {node.key for node in nodes}
+    [sensor] = repository.sensor_defs
+    assert sensor.job_name == "sip_all"
+    assert {"duckdb", "sip"} <= set(repository.get_top_level_resources())
+
+
+def _tick(cursor: str | None, instance: DagsterInstance):
+    [sensor] = defs.get_repository_def().sensor_defs
+    return sensor(build_sensor_context(cursor=cursor, instance=instance))
+
+
+def test_sensor_runs_on_new_changed_or_removed_files_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    landing = tmp_path / "landing"
+    (landing / "sip_plans").mkdir(parents=True)
+    monkeypatch.setenv("SIP_LANDING_DIR", str(landing))
+    delivery = landing / "sip_plans" / "2026-01.csv"
+    delivery.write_text("sip_id\nSIP-1\n", encoding="utf-8")
+    with DagsterInstance.ephemeral() as instance:
+        first = _tick(None, instance)
+        assert isinstance(first, SensorResult)
+        [request] = first.run_requests
+        assert isinstance(request, RunRequest)
+        assert isinstance(_tick(first.cursor, instance), SkipReason)
+
+        delivery.write_text("sip_id\nSIP-1\nSIP-2\n", encoding="utf-8")
+        changed = _tick(first.cursor, instance)
+        assert isinstance(changed, SensorResult) and changed.cursor != first.cursor
+
+        (landing / "sip_plans" / ".hidden").write_text("x", encoding="utf-8")
+        assert isinstance(_tick(changed.cursor, instance), SkipReason)  # hidden files don't count
+
+        delivery.unlink()
+        removed = _tick(changed.cursor, instance)
+        assert isinstance(removed, SensorResult) and removed.cursor != changed.cursor
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _graphql(port: int, query: str) -> dict:
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/graphql",
+        data=json.dumps({"query": query}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.load(response)["data"]
+
+
+def _children(pid: int) -> list[int]:
+    found = subprocess.run(["pgrep", "-g", str(pid)], capture_output=True, text=True)
+    return [int(p) for p in found.stdout.split()]
+
+
+def test_dagster_dev_serves_the_lineage(tmp_path: Path) -> None:
+    port = _free_port()
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    shutil.copy(ROOT / "pipelines" / "dagster.yaml", home / "dagster.yaml")
+    env = {
+        **os.environ,
+        "DAGSTER_HOME": str(home),
+        "PYTHONPATH": str(ROOT),
+        "SIP_LANDING_DIR": str(tmp_path / "landing"),
+        "SIP_WAREHOUSE": str(tmp_path / "warehouse" / "sip.duckdb"),
+    }
+    dagster = Path(sys.executable).with_name("dagster")
+    server = subprocess.Popen(
+        [str(dagster), "dev", "-m", "pipelines.definitions", "-p", str(port), "-h", "127.0.0.1"],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,  # its own process group, so that every child can be stopped
+        # `dagster dev` ignores SIGINT when started in the background; SIGTERM stops it.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    try:
+        deadline = time.time() + 120
+        nodes: list[dict] = []
+        # The webserver answers before the code location has loaded: wait for the graph.
+        while time.time() < deadline and not nodes:
+            assert server.poll() is None, "dagster dev exited"
+            with contextlib.suppress(OSError, KeyError, TypeError, ValueError):
+                nodes = _graphql(
+                    port, "{ assetNodes { assetKey { path } groupName dependencyKeys { path } } }"
+                )["assetNodes"]
+            if not nodes:
+                time.sleep(1)
+        assert nodes, "dagster dev did not serve the asset graph"
+        depends = {
+            "/".join(n["assetKey"]["path"]): {"/".join(d["path"]) for d in n["dependencyKeys"]}
+            for n in nodes
+        }
+        assert {n["groupName"] for n in nodes} == GROUPS
+        assert "raw_sip_plans" in depends["validated_sip_plans"]
+        assert "kpi_mart" in depends["serving_database"]
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
+        deadline = time.time() + 15
+        while _children(server.pid) and time.time() < deadline:
+            time.sleep(0.5)
+        left = _children(server.pid)
+        if left:
+            os.killpg(server.pid, signal.SIGKILL)
+        assert not left, f"dagster dev left processes behind: {left}"
