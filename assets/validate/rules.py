@@ -2,7 +2,8 @@
 
 Every rule comes from a contract field (required, type, code list, pattern, unique id, reference,
 date order, booking vs event date) or from the PII guard; nothing here names a business field.
-Accepted rows go to `staging.<entity>`, typed and with codes normalised; every failing row goes
+Every raw row goes to `judged.<entity>`, typed, with codes normalised and the list of rules it
+broke; `staging.<entity>` is the view of the rows that broke none, and every failing row goes
 to `quarantine.rows` with all the rules it broke and its raw values (PII masked). Rule names are
 stable and listed in `docs/data-contracts.md`.
 """
@@ -21,6 +22,7 @@ TYPED = "typed__"  # prefix of the typed copy of each column while checking
 TRUE_WORDS = ("true", "ja", "1", "yes", "sant")
 FALSE_WORDS = ("false", "nej", "0", "no", "falskt")
 QUARANTINE_DDL = """
+CREATE SCHEMA IF NOT EXISTS judged;
 CREATE SCHEMA IF NOT EXISTS staging;
 CREATE SCHEMA IF NOT EXISTS quarantine;
 CREATE TABLE IF NOT EXISTS quarantine.rows (
@@ -135,15 +137,17 @@ def _where_pii_can_hide(field: Field) -> str:
 
 
 def validate_entity(con: duckdb.DuckDBPyConnection, entity: str, as_of: date) -> dict[str, int]:
-    """Rebuild `staging.<entity>` and this entity's quarantine rows from `raw.<entity>`.
+    """Rebuild `judged.<entity>`, the `staging.<entity>` view and this entity's quarantine rows
+    from `raw.<entity>`.
 
-    Every row is typed and judged in one pass, straight into the staging table with its
-    verdict (`_rules`); the failing rows are then copied to quarantine and deleted. Writing
-    each row once is what keeps validation cheap at national scale.
+    Every row is typed and judged in one pass, written once with its verdict (`_rules`); the
+    failing rows are copied to quarantine, and staging shows the others. Writing each row once,
+    and never deleting from the fresh table (which makes DuckDB rewrite it on commit), is what
+    keeps validation cheap at national scale.
     """
     con.execute(QUARANTINE_DDL)
     contract = load_contract(entity)
-    staging = f"staging.{entity}"
+    judged = f"judged.{entity}"
     columns = [f.name for f in contract.fields]
     typed = ", ".join(f"{typed_sql(f)} AS {quote_ident(TYPED + f.name)}" for f in contract.fields)
     # Personal data can only hide in free text or in a value that is not a valid date, code
@@ -164,12 +168,12 @@ def validate_entity(con: duckdb.DuckDBPyConnection, entity: str, as_of: date) ->
         f"CASE WHEN {condition} THEN {_lit(name)} END" for name, condition in rules
     )
     accepted_columns = ", ".join(f"r.{quote_ident(TYPED + c)} AS {quote_ident(c)}" for c in columns)
-    # One transaction: staging never holds judged-but-unsorted rows for anyone else to see.
+    # One transaction: readers see the previous verdict or the whole new one, never a part.
     con.execute("BEGIN TRANSACTION")
     try:
         con.execute(
             f"""
-            CREATE OR REPLACE TABLE {staging} AS
+            CREATE OR REPLACE TABLE {judged} AS
             WITH t AS (SELECT *, {typed} FROM raw.{entity} AS r),
             r AS (SELECT *, ({candidate} OR _masked IS NOT NULL) AS _pii_candidate FROM t)
             SELECT {accepted_columns}, r._file, r._row, r._pii_candidate,
@@ -184,14 +188,28 @@ def validate_entity(con: duckdb.DuckDBPyConnection, entity: str, as_of: date) ->
         )
         _add_pii_rules(con, entity, columns)
         counts = _quarantine_failures(con, contract)
-        con.execute(f"DELETE FROM {staging} WHERE len(_rules) > 0")
-        con.execute(f"ALTER TABLE {staging} DROP COLUMN _rules")
-        con.execute(f"ALTER TABLE {staging} DROP COLUMN _pii_candidate")
+        _drop_old_staging_table(con, entity)
+        listed = ", ".join(quote_ident(c) for c in columns)
+        con.execute(
+            f"CREATE OR REPLACE VIEW staging.{entity} AS "
+            f"SELECT {listed}, _file, _row FROM {judged} WHERE len(_rules) = 0"
+        )
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
     return counts
+
+
+def _drop_old_staging_table(con: duckdb.DuckDBPyConnection, entity: str) -> None:
+    """Warehouses from before `judged` held staging as a table; it becomes a view."""
+    kind = con.execute(
+        "SELECT table_type FROM information_schema.tables "
+        "WHERE table_schema = 'staging' AND table_name = ?",
+        [entity],
+    ).fetchone()
+    if kind and kind[0] == "BASE TABLE":
+        con.execute(f"DROP TABLE staging.{entity}")
 
 
 def _add_pii_rules(con: duckdb.DuckDBPyConnection, entity: str, columns: list[str]) -> None:
@@ -206,13 +224,13 @@ def _add_pii_rules(con: duckdb.DuckDBPyConnection, entity: str, columns: list[st
         CREATE OR REPLACE TEMP TABLE _pii AS
         SELECT _file, _row, list_filter([{checks}], lambda rule: rule IS NOT NULL) AS found
         FROM raw.{entity}
-        SEMI JOIN (SELECT _file, _row FROM staging.{entity} WHERE _pii_candidate)
+        SEMI JOIN (SELECT _file, _row FROM judged.{entity} WHERE _pii_candidate)
           USING (_file, _row)
         """
     )
     con.execute(
         f"""
-        UPDATE staging.{entity} AS s SET _rules = list_concat(s._rules, p.found)
+        UPDATE judged.{entity} AS s SET _rules = list_concat(s._rules, p.found)
         FROM _pii AS p
         WHERE s._file = p._file AND s._row = p._row AND len(p.found) > 0
         """
@@ -221,7 +239,7 @@ def _add_pii_rules(con: duckdb.DuckDBPyConnection, entity: str, columns: list[st
 
 
 def _quarantine_failures(con: duckdb.DuckDBPyConnection, contract: Contract) -> dict[str, int]:
-    """Copy the failing rows of `staging.<entity>` to quarantine with their raw values, personal
+    """Copy the failing rows of `judged.<entity>` to quarantine with their raw values, personal
     data masked there and in `raw.<entity>`."""
     entity = contract.entity
     columns = [f.name for f in contract.fields]
@@ -238,7 +256,7 @@ def _quarantine_failures(con: duckdb.DuckDBPyConnection, contract: Contract) -> 
         SELECT {_lit(entity)}, c._file, c._row,
                CASE WHEN c._pii_candidate THEN {mask_sql(entity_id)} ELSE {entity_id} END,
                c._rules, to_json(struct_pack({record}))::VARCHAR
-        FROM (SELECT _file, _row, _rules, _pii_candidate FROM staging.{entity}
+        FROM (SELECT _file, _row, _rules, _pii_candidate FROM judged.{entity}
               WHERE len(_rules) > 0) AS c
         JOIN raw.{entity} AS r USING (_file, _row)
         """
@@ -252,10 +270,11 @@ def _quarantine_failures(con: duckdb.DuckDBPyConnection, contract: Contract) -> 
         """,
         [entity],
     )
-    # No personal data stays in the warehouse: mask it in the raw rows too.
+    # No personal data stays in the warehouse: mask it in the raw rows too, and drop it from
+    # the judged rows (quarantine holds the masked value).
     flagged = con.execute(
         f"SELECT DISTINCT split_part(rule, ':', 2) FROM (SELECT unnest(_rules) AS rule "
-        f"FROM staging.{entity} WHERE _pii_candidate) WHERE rule LIKE 'pii:%'"
+        f"FROM judged.{entity} WHERE _pii_candidate) WHERE rule LIKE 'pii:%'"
     ).fetchall()
     for (column,) in flagged:
         ref = quote_ident(column)
@@ -263,14 +282,17 @@ def _quarantine_failures(con: duckdb.DuckDBPyConnection, contract: Contract) -> 
             f"UPDATE raw.{entity} SET {ref} = {mask_sql(ref)}, "
             f"_masked = list_distinct(list_append(coalesce(_masked, []), {_lit(column)})) "
             "WHERE (_file, _row) IN "
-            f"(SELECT (_file, _row) FROM staging.{entity} "
+            f"(SELECT (_file, _row) FROM judged.{entity} "
             f"WHERE list_contains(_rules, 'pii:{column}'))"
+        )
+        con.execute(
+            f"UPDATE judged.{entity} SET {ref} = NULL WHERE list_contains(_rules, 'pii:{column}')"
         )
     quarantined = con.execute(
         "SELECT count(*) FROM quarantine.rows WHERE entity = ?", [entity]
     ).fetchone()[0]
     accepted = con.execute(
-        f"SELECT count(*) FROM staging.{entity} WHERE len(_rules) = 0"
+        f"SELECT count(*) FROM judged.{entity} WHERE len(_rules) = 0"
     ).fetchone()[0]
     return {"accepted": accepted, "quarantined": quarantined}
 
