@@ -7,9 +7,6 @@ import contextlib
 import json
 import os
 import shutil
-import signal
-import socket
-import subprocess
 import sys
 import time
 import urllib.request
@@ -19,6 +16,7 @@ import pytest
 from dagster import DagsterInstance, RunRequest, SensorResult, SkipReason, build_sensor_context
 
 from pipelines.definitions import defs
+from tests.processes import free_port, start_in_own_group, stop_group
 
 ROOT = Path(__file__).resolve().parents[1]
 GROUPS = {"ingest", "validate", "model", "kpi", "publish"}
@@ -67,12 +65,6 @@ def test_sensor_runs_on_new_changed_or_removed_files_only(
         assert isinstance(removed, SensorResult) and removed.cursor != changed.cursor
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _graphql(port: int, query: str) -> dict:
     request = urllib.request.Request(
         f"http://127.0.0.1:{port}/graphql",
@@ -83,13 +75,8 @@ def _graphql(port: int, query: str) -> dict:
         return json.load(response)["data"]
 
 
-def _children(pid: int) -> list[int]:
-    found = subprocess.run(["pgrep", "-g", str(pid)], capture_output=True, text=True)
-    return [int(p) for p in found.stdout.split()]
-
-
 def test_dagster_dev_serves_the_lineage(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     home = tmp_path / "dagster_home"
     home.mkdir()
     shutil.copy(ROOT / "pipelines" / "dagster.yaml", home / "dagster.yaml")
@@ -101,15 +88,10 @@ def test_dagster_dev_serves_the_lineage(tmp_path: Path) -> None:
         "SIP_WAREHOUSE": str(tmp_path / "warehouse" / "sip.duckdb"),
     }
     dagster = Path(sys.executable).with_name("dagster")
-    server = subprocess.Popen(
+    server = start_in_own_group(
         [str(dagster), "dev", "-m", "pipelines.definitions", "-p", str(port), "-h", "127.0.0.1"],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,  # its own process group, so that every child can be stopped
-        # `dagster dev` ignores SIGINT when started in the background; SIGTERM stops it.
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+        env,
+        ROOT,
     )
     try:
         deadline = time.time() + 120
@@ -132,16 +114,5 @@ def test_dagster_dev_serves_the_lineage(tmp_path: Path) -> None:
         assert "raw_sip_plans" in depends["validated_sip_plans"]
         assert "kpi_mart" in depends["serving_database"]
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait()
-        deadline = time.time() + 15
-        while _children(server.pid) and time.time() < deadline:
-            time.sleep(0.5)
-        left = _children(server.pid)
-        if left:
-            os.killpg(server.pid, signal.SIGKILL)
-        assert not left, f"dagster dev left processes behind: {left}"
+        left = stop_group(server)
+    assert not left, f"dagster dev left processes behind: {left}"

@@ -4,9 +4,7 @@ figures shown equal the published mart's values. Screenshots go to tests/artifac
 from __future__ import annotations
 
 import os
-import signal
 import socket
-import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -19,6 +17,7 @@ from playwright.sync_api import expect
 
 from dashboards.components import format_value
 from tests.conftest import PipelineRun
+from tests.processes import free_port, start_in_own_group, stop_group
 
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[2]
@@ -26,22 +25,16 @@ ARTIFACTS = ROOT / "tests" / "artifacts"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def served_app(demo_pipeline: PipelineRun) -> Iterator[str]:
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "SIP_WAREHOUSE": str(demo_pipeline.settings.warehouse),
         "PYTHONPATH": str(ROOT),
     }
     env.pop("SIP_SERVING", None)
-    server = subprocess.Popen(
+    server = start_in_own_group(
         [
             sys.executable,
             "-m",
@@ -57,12 +50,8 @@ def served_app(demo_pipeline: PipelineRun) -> Iterator[str]:
             "--browser.gatherUsageStats",
             "false",
         ],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,  # its own process group, so no child outlives the test
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+        env,
+        ROOT,
     )
     try:
         deadline = time.time() + 60
@@ -76,12 +65,7 @@ def served_app(demo_pipeline: PipelineRun) -> Iterator[str]:
             raise RuntimeError("streamlit did not start")
         yield f"http://127.0.0.1:{port}"
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait()
+        assert not stop_group(server), "streamlit left processes behind"
 
 
 @pytest.fixture(scope="module")
