@@ -16,11 +16,13 @@ from pathlib import Path
 import streamlit
 from PIL import Image, ImageDraw, ImageFont
 
+from dashboards.components import COLOURS as CHART_COLOURS
+
 WIDTH = 1600
 MARGIN = 60
 BAR_HEIGHT = 44
 ROW_HEIGHT = 190
-COLOURS = {"main": "#1f5f8b", "track": "#e6edf2", "suppressed": "#d9d9d9", "text": "#1a1a1a"}
+COLOURS = {**CHART_COLOURS, "track": "#e6edf2", "text": "#1a1a1a"}  # the charts' palette
 
 
 @dataclass(frozen=True)
