@@ -1,7 +1,6 @@
 # Two commands for a new user: `make run` and `make test`. Everything else is set up by them.
 SHELL := /bin/bash
 export UV_COMPILE_BYTECODE := 1
-export PYTHONPATH := $(CURDIR)
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 UV ?= $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 RUN := $(UV) run --frozen

@@ -1,15 +1,10 @@
 """The Streamlit app: one page per audience, Swedish by default."""
 
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:  # `streamlit run` puts only dashboards/ on the path
-    sys.path.insert(0, str(ROOT))
+import streamlit as st
 
-import streamlit as st  # noqa: E402
-
-from dashboards.i18n import LANGUAGES, current_language, t  # noqa: E402
+from dashboards.i18n import LANGUAGES, current_language, t
 
 st.set_page_config(page_title="SIP-uppföljning", page_icon="📋", layout="wide")
 

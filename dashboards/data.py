@@ -13,7 +13,7 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from pipelines.settings import Settings
+from data_contracts.settings import Settings
 
 
 def serving_path() -> Path:

@@ -31,6 +31,17 @@ ENTITIES: tuple[str, ...] = (
     "sip_deviations",
     "sipkollen",
 )
+# The breakdowns every KPI is published by (SPEC §4), and SIP-kollen's (never by unit, SPEC §5).
+KPI_DIMENSIONS: tuple[str, ...] = (
+    "initiating_principal",
+    "lead_principal",
+    "municipality_code",
+    "target_group",
+    "age_band",
+    "initiating_unit",
+    "after_discharge",
+)
+SURVEY_DIMENSIONS: tuple[str, ...] = ("respondent", "meeting_type", "age_band", "region_code")
 SURVEY = "sipkollen_survey"
 FIELD_TYPES = ("text", "code", "date", "boolean", "integer")
 _VERSION_TOKEN = re.compile(r"contract-v(\d+(?:\.\d+){0,2})", re.IGNORECASE)

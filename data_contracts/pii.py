@@ -19,6 +19,8 @@ import logging
 import re
 from collections.abc import Callable
 
+from data_contracts.sql import quote_literal
+
 DIGIT_TOKEN = r"[0-9]+(?:[-+][0-9]+)?"
 IDENTITY_SHAPE = r"^([0-9]{6}|[0-9]{8})[-+]?[0-9]{4}$"
 EMAIL = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
@@ -121,10 +123,6 @@ def mask_text(text: str | None) -> str | None:
 # --- the same in DuckDB SQL -------------------------------------------------------------------
 
 
-def _sql_str(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
 def _identity_kind_sql(token: str) -> str:
     """SQL for `_identity_kind` over the SQL expression `token` (a lambda parameter)."""
     digits = f"regexp_replace({token}, '[-+]', '', 'g')"
@@ -134,7 +132,7 @@ def _identity_kind_sql(token: str) -> str:
     month = f"CAST(substr({ten}, 3, 2) AS INTEGER)"
     day = f"CAST(substr({ten}, 5, 2) AS INTEGER)"
     valid = (
-        f"regexp_full_match({token}, {_sql_str(IDENTITY_SHAPE[1:-1])}) "
+        f"regexp_full_match({token}, {quote_literal(IDENTITY_SHAPE[1:-1])}) "
         f"AND (length({digits}) = 10 OR left({digits}, 2) IN ('18', '19', '20')) "
         f"AND {month} BETWEEN 1 AND 12 "
         f"AND ({day} BETWEEN 1 AND 31 OR {day} BETWEEN 61 AND 91) "
@@ -148,30 +146,32 @@ def _identity_kind_sql(token: str) -> str:
 
 def _findings_sql(column_sql: str) -> str:
     """SQL list of {kind, text} structs, in masking order, for the text in `column_sql`."""
-    tokens = f"regexp_extract_all({column_sql}, {_sql_str(DIGIT_TOKEN)})"
+    tokens = f"regexp_extract_all({column_sql}, {quote_literal(DIGIT_TOKEN)})"
     identities = (
         f"list_filter(list_transform({tokens}, lambda pii_t: "
         f"{{'kind': {_identity_kind_sql('pii_t')}, 'text': pii_t}}), "
         "lambda pii_f: pii_f.kind IS NOT NULL)"
     )
     emails = (
-        f"list_transform(regexp_extract_all({column_sql}, {_sql_str(EMAIL)}), "
+        f"list_transform(regexp_extract_all({column_sql}, {quote_literal(EMAIL)}), "
         "lambda pii_m: {'kind': 'email', 'text': pii_m})"
     )
-    gapped = f"regexp_replace({column_sql}, {_sql_str(PHONE)}, {_sql_str(PHONE_GAP)}, 'g')"
+    gapped = (
+        f"regexp_replace({column_sql}, {quote_literal(PHONE)}, {quote_literal(PHONE_GAP)}, 'g')"
+    )
     is_phone = (
         f"length(regexp_replace(pii_m, '[^0-9]', '', 'g')) >= {PHONE_MIN_DIGITS} "
-        f"AND NOT regexp_full_match(pii_m, {_sql_str(PHONE_EXCLUDED[1:-1])}) "
+        f"AND NOT regexp_full_match(pii_m, {quote_literal(PHONE_EXCLUDED[1:-1])}) "
         f"AND ({_identity_kind_sql('pii_m')}) IS NULL"
     )
     phones = (
         f"list_transform(list_filter(list_concat(regexp_extract_all({column_sql}, "
-        f"{_sql_str(PHONE)}, 2), regexp_extract_all({gapped}, {_sql_str(PHONE)}, 2)), "
+        f"{quote_literal(PHONE)}, 2), regexp_extract_all({gapped}, {quote_literal(PHONE)}, 2)), "
         f"lambda pii_m: {is_phone}), lambda pii_m: {{'kind': 'phone', 'text': pii_m}})"
     )
     return (
         f"CASE WHEN {column_sql} IS NULL OR NOT regexp_matches({column_sql}, "
-        f"{_sql_str(PREFILTER)}) THEN []::STRUCT(kind VARCHAR, text VARCHAR)[] "
+        f"{quote_literal(PREFILTER)}) THEN []::STRUCT(kind VARCHAR, text VARCHAR)[] "
         f"ELSE list_concat({emails}, {identities}, {phones}) END"
     )
 
@@ -182,7 +182,7 @@ def candidate_sql(columns_sql: list[str]) -> str:
     The columns are joined with a control character, so no finding can span two columns.
     """
     joined = f"concat_ws(chr(31), {', '.join(columns_sql)})"
-    return f"regexp_matches({joined}, {_sql_str(PREFILTER)})"
+    return f"regexp_matches({joined}, {quote_literal(PREFILTER)})"
 
 
 def pii_kind_sql(column_sql: str) -> str:
@@ -199,7 +199,7 @@ def pii_sql(column_sql: str) -> str:
 def mask_sql(column_sql: str) -> str:
     """SQL text with every finding replaced by its mask, exactly as `mask_text` does."""
     mask = "CASE pii_f.kind " + " ".join(
-        f"WHEN {_sql_str(kind)} THEN {_sql_str(m)}" for kind, m in MASKS.items()
+        f"WHEN {quote_literal(kind)} THEN {quote_literal(m)}" for kind, m in MASKS.items()
     )
     return (
         f"list_reduce({_findings_sql(column_sql)}, "

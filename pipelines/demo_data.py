@@ -685,7 +685,7 @@ def landing_is_empty(landing_dir: Path) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from pipelines.settings import Settings
+    from data_contracts.settings import Settings
 
     parser = argparse.ArgumentParser(description="Write synthetic SIP demo deliveries.")
     parser.add_argument("--plans", type=int, default=5000)

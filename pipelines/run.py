@@ -9,6 +9,7 @@ import os
 import sys
 
 from dagster import DagsterInstance
+
 from data_contracts.pii import install_log_masking
 
 
@@ -28,7 +29,7 @@ def main() -> int:
     if not result.success:
         print(f"Pipeline failed in: {', '.join(failed) or 'see the log above'}", file=sys.stderr)
         return 1
-    settings = defs.resources["sip"].settings()
+    settings = defs.resources["sip"].get()
     print(f"Pipeline done. Serving database: {settings.serving_path}")
     return 0
 

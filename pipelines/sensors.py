@@ -15,8 +15,8 @@ from dagster import (
     sensor,
 )
 
-from assets.warehouse import ENTITIES
-from pipelines.settings import Settings
+from data_contracts.contracts import ENTITIES
+from data_contracts.settings import Settings
 
 
 def landing_fingerprint(landing_dir: Path) -> str:

@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 from dagster import ExecuteInProcessResult, materialize
 
-from pipelines.settings import Settings
+from data_contracts.settings import Settings
 
 DEMO_PLANS = 400
 DEMO_END = date(2026, 10, 31)

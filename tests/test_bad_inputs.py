@@ -22,7 +22,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from data_contracts.contracts import load_contract
-from pipelines.settings import Settings
+from data_contracts.settings import Settings
 from tests.conftest import run_pipeline
 
 AS_OF = date(2026, 6, 30)

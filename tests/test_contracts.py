@@ -21,7 +21,7 @@ from data_contracts.contracts import (
     load_contracts,
     load_survey,
 )
-from pipelines.settings import Settings
+from data_contracts.settings import Settings
 from tests.conftest import run_pipeline
 
 

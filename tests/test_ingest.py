@@ -9,7 +9,7 @@ import duckdb
 import pandas as pd
 
 from assets.ingest.load import ingest_entity
-from pipelines.settings import Settings
+from data_contracts.settings import Settings
 from tests.conftest import run_pipeline
 
 PLAN_HEADER = (

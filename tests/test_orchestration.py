@@ -83,7 +83,6 @@ def test_dagster_dev_serves_the_lineage(tmp_path: Path) -> None:
     env = {
         **os.environ,
         "DAGSTER_HOME": str(home),
-        "PYTHONPATH": str(ROOT),
         "SIP_LANDING_DIR": str(tmp_path / "landing"),
         "SIP_WAREHOUSE": str(tmp_path / "warehouse" / "sip.duckdb"),
     }

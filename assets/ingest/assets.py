@@ -13,8 +13,8 @@ from dagster import (
 from dagster_duckdb import DuckDBResource
 
 from assets.ingest.load import ingest_entity
-from assets.warehouse import ENTITIES
-from pipelines.resources import SipSettings
+from assets.resources import SipSettings
+from data_contracts.contracts import ENTITIES
 
 
 def _raw_asset(entity: str) -> AssetsDefinition:
@@ -36,7 +36,7 @@ def _raw_asset(entity: str) -> AssetsDefinition:
     def raw_entity(
         context: AssetExecutionContext, duckdb: DuckDBResource, sip: SipSettings
     ) -> MaterializeResult:
-        settings = sip.settings()
+        settings = sip.get()
         with duckdb.get_connection() as con:
             results = ingest_entity(con, settings.landing_dir, entity)
             total_rows = con.execute(f"SELECT count(*) FROM raw.{entity}").fetchone()[0]

@@ -17,7 +17,6 @@ from pathlib import Path
 import duckdb
 
 from assets.ingest.readers import DELIVERY_TABLE, DeliveryRejected, read_delivery
-from assets.warehouse import quote_ident
 from data_contracts.contracts import (
     ContractError,
     contract_version_for_file,
@@ -25,6 +24,7 @@ from data_contracts.contracts import (
     normalise_header,
 )
 from data_contracts.pii import mask_text
+from data_contracts.sql import quote_ident
 
 _META_DDL = """
 CREATE SCHEMA IF NOT EXISTS raw;

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import duckdb
 
-from assets.warehouse import quote_ident
+from data_contracts.sql import quote_ident, quote_list, quote_literal
 
 SUPPORTED_SUFFIXES = (".csv", ".txt", ".xlsx", ".parquet")
 DELIVERY_TABLE = "_delivery"
@@ -169,10 +169,10 @@ def _read_csv(
             )
         positional = [f"c{i}" for i in range(len(headers))]
         reader = (
-            f"read_csv({_sql_str(str(source))}, delim={_sql_str(delimiter)}, quote='\"', "
+            f"read_csv({quote_literal(str(source))}, delim={quote_literal(delimiter)}, quote='\"', "
             "escape='\"', header=true, all_varchar=true, store_rejects=true, "
             f"rejects_table='_rejects', rejects_scan='_reject_scans', "
-            f"names={_sql_list(positional)})"
+            f"names={quote_list(positional)})"
         )
         columns = list(mapped.values())
         select = ", ".join(f"c{pos} AS {quote_ident(name)}" for pos, name in mapped.items())
@@ -266,7 +266,7 @@ def _read_parquet(
 ) -> ReadResult:
     try:
         schema = con.execute(
-            f"DESCRIBE SELECT * FROM read_parquet({_sql_str(str(path))})"
+            f"DESCRIBE SELECT * FROM read_parquet({quote_literal(str(path))})"
         ).fetchall()
     except duckdb.Error as exc:
         raise DeliveryRejected(f"filen kunde inte läsas som Parquet: {_first_line(exc)}") from exc
@@ -292,7 +292,7 @@ def _read_parquet(
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {DELIVERY_TABLE} AS SELECT {select}, "
         f"file_row_number + 1 AS _row "
-        f"FROM read_parquet({_sql_str(str(path))}, file_row_number=true)"
+        f"FROM read_parquet({quote_literal(str(path))}, file_row_number=true)"
     )
     rows = con.execute(f"SELECT count(*) FROM {DELIVERY_TABLE}").fetchone()[0]
     return ReadResult(rows, list(mapped.values()), unknown, "parquet")
@@ -321,14 +321,6 @@ def read_delivery(
     raise DeliveryRejected(
         f"okänt filformat {suffix or '(inget)'}; stöds: {', '.join(SUPPORTED_SUFFIXES)}"
     )
-
-
-def _sql_str(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
-def _sql_list(values: list[str]) -> str:
-    return "[" + ", ".join(_sql_str(v) for v in values) + "]"
 
 
 def _first_line(exc: Exception) -> str:

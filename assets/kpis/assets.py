@@ -8,8 +8,8 @@ from assets.kpis.disclosure import apply_disclosure
 from assets.kpis.engine import build_kpi_cells, sql_file
 from assets.kpis.sipkollen import build_comments_mart, build_sipkollen_mart
 from assets.kpis.survival import build_survival
-from assets.warehouse import ENTITIES
-from pipelines.resources import SipSettings
+from assets.run_params import read_run_params
+from data_contracts.contracts import ENTITIES
 
 MODEL = [AssetKey(f"model_{entity}") for entity in ENTITIES]
 
@@ -24,9 +24,9 @@ def _count(duckdb_con, table: str) -> int:
     deps=MODEL,
     description="Every SPEC §4 KPI by period and dimension, with disclosure control (marts.kpi).",
 )
-def kpi_mart(duckdb: DuckDBResource, sip: SipSettings) -> MaterializeResult:
-    threshold = sip.settings().suppression_threshold
+def kpi_mart(duckdb: DuckDBResource) -> MaterializeResult:
     with duckdb.get_connection() as con:
+        threshold = read_run_params(con).suppression_threshold
         cells = build_kpi_cells(con)
         con.execute("CREATE SCHEMA IF NOT EXISTS marts")
         apply_disclosure(con, "work.kpi_cells", "marts.kpi", threshold)
@@ -56,11 +56,11 @@ def overdue_follow_ups(duckdb: DuckDBResource) -> MaterializeResult:
     deps=[AssetKey("model_sipkollen")],
     description="SIP-kollen positive shares with Wilson intervals per question (marts.sipkollen).",
 )
-def sipkollen_mart(duckdb: DuckDBResource, sip: SipSettings) -> MaterializeResult:
-    settings = sip.settings()
+def sipkollen_mart(duckdb: DuckDBResource) -> MaterializeResult:
     with duckdb.get_connection() as con:
-        rows = build_sipkollen_mart(con, settings.suppression_threshold)
-        comments = build_comments_mart(con, settings.suppression_threshold, settings.show_comments)
+        params = read_run_params(con)
+        rows = build_sipkollen_mart(con, params.suppression_threshold)
+        comments = build_comments_mart(con, params.suppression_threshold, params.show_comments)
     return MaterializeResult(metadata={"rows": rows, "comments_shown": comments})
 
 
@@ -70,9 +70,9 @@ def sipkollen_mart(duckdb: DuckDBResource, sip: SipSettings) -> MaterializeResul
     deps=[AssetKey("kpi_mart")],
     description="Kaplan–Meier time from need to initial meeting, waiting plans censored.",
 )
-def time_to_meeting_survival(duckdb: DuckDBResource, sip: SipSettings) -> MaterializeResult:
+def time_to_meeting_survival(duckdb: DuckDBResource) -> MaterializeResult:
     with duckdb.get_connection() as con:
-        rows = build_survival(con, sip.settings().suppression_threshold)
+        rows = build_survival(con, read_run_params(con).suppression_threshold)
     return MaterializeResult(metadata={"rows": rows})
 
 

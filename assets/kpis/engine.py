@@ -14,18 +14,9 @@ from pathlib import Path
 
 import duckdb
 
-from data_contracts.contracts import ENTITIES, load_contract
+from data_contracts.contracts import ENTITIES, KPI_DIMENSIONS, load_contract
 
 SQL_DIR = Path(__file__).parent / "sql"
-DIMENSIONS = (
-    "initiating_principal",
-    "lead_principal",
-    "municipality_code",
-    "target_group",
-    "age_band",
-    "initiating_unit",
-    "after_discharge",
-)
 GRAINS = ("month", "quarter", "year")
 # Helper relations every KPI file may use, built first, in this order.
 HELPERS = ("plan_dims", "initial_meetings", "period_ends", "overdue_follow_ups")
@@ -44,7 +35,7 @@ FACT_COLUMNS = {
     "num": "INTEGER",
     "den": "INTEGER",
     "days": "INTEGER",
-    **dict.fromkeys(DIMENSIONS, "VARCHAR"),
+    **dict.fromkeys(KPI_DIMENSIONS, "VARCHAR"),
 }
 
 
@@ -92,7 +83,9 @@ def _facts(con: duckdb.DuckDBPyConnection, table: str, files: list[str], extra: 
 
 
 def _dimension_case(label: bool) -> str:
-    whens = " ".join(f"WHEN grouping({d}) = 0 THEN {repr(d) if label else d}" for d in DIMENSIONS)
+    whens = " ".join(
+        f"WHEN grouping({d}) = 0 THEN {repr(d) if label else d}" for d in KPI_DIMENSIONS
+    )
     return f"CASE {whens} ELSE 'all' END"
 
 
@@ -101,7 +94,7 @@ def _aggregate_sql(source: str, period_keys: list[str], grain_sql: str, start_sq
     sets = [
         f"({base}, {period}{', ' + d if d else ''})"
         for period in period_keys
-        for d in (None, *DIMENSIONS)
+        for d in (None, *KPI_DIMENSIONS)
     ]
     return f"""
         SELECT {grain_sql} AS period_grain, {start_sql} AS period_start,

@@ -9,16 +9,16 @@ from __future__ import annotations
 import duckdb
 
 from assets.kpis.disclosure import apply_disclosure
-from data_contracts.contracts import load_survey
+from data_contracts.contracts import SURVEY_DIMENSIONS, load_survey
 from data_contracts.pii import mask_sql
+from data_contracts.sql import quote_literal
 
-SURVEY_DIMENSIONS = ("respondent", "meeting_type", "age_band", "region_code")
 Z = 1.959963984540054  # 97.5th percentile of the standard normal: a 95 % interval
 
 
 def _codes(predicate) -> str:
     codes = [a.code for a in load_survey().scale if predicate(a)]
-    return ", ".join("'" + c.replace("'", "''") + "'" for c in codes) or "NULL"
+    return ", ".join(quote_literal(c) for c in codes) or "NULL"
 
 
 def build_sipkollen_mart(con: duckdb.DuckDBPyConnection, threshold: int) -> int:

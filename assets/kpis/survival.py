@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import duckdb
 
-from assets.kpis.engine import DIMENSIONS
+from data_contracts.contracts import KPI_DIMENSIONS
 
 
 def build_survival(con: duckdb.DuckDBPyConnection, threshold: int) -> int:
     long = " UNION ALL ".join(
         ["SELECT 'all' AS dimension, 'all' AS dimension_value, day, event FROM t"]
-        + [f"SELECT '{d}', {d}, day, event FROM t" for d in DIMENSIONS]
+        + [f"SELECT '{d}', {d}, day, event FROM t" for d in KPI_DIMENSIONS]
     )
     con.execute(
         f"""

@@ -9,10 +9,8 @@ import duckdb
 from dagster import AssetExecutionContext, AssetSpec, MaterializeResult, multi_asset
 from dagster_duckdb import DuckDBResource
 
-from assets.validate.assets import run_as_of
-from assets.warehouse import ENTITIES
-from pipelines.resources import SipSettings
-from pipelines.settings import Settings
+from assets.run_params import read_run_params
+from data_contracts.contracts import ENTITIES
 
 # Participants have no id of their own: a delivery that mentions a meeting replaces that
 # meeting's participant list.
@@ -39,28 +37,12 @@ def current_state_sql(entity: str) -> str:
     """
 
 
-def build_model(con: duckdb.DuckDBPyConnection, settings: Settings) -> dict[str, int]:
+def build_model(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     con.execute("CREATE SCHEMA IF NOT EXISTS model")
     counts: dict[str, int] = {}
     for entity in ENTITIES:
         con.execute(f"CREATE OR REPLACE TABLE model.{entity} AS {current_state_sql(entity)}")
         counts[entity] = con.execute(f"SELECT count(*) FROM model.{entity}").fetchone()[0]
-    as_of = run_as_of(con)
-    con.execute(
-        """
-        CREATE OR REPLACE TABLE model.run_params AS SELECT
-            ?::DATE AS as_of, ?::INTEGER AS meeting_target_days,
-            ?::INTEGER AS follow_up_tolerance_days, ?::INTEGER AS suppression_threshold,
-            ?::BOOLEAN AS show_comments
-        """,
-        [
-            as_of,
-            settings.meeting_target_days,
-            settings.follow_up_tolerance_days,
-            settings.suppression_threshold,
-            settings.show_comments,
-        ],
-    )
     return counts
 
 
@@ -75,12 +57,12 @@ def build_model(con: duckdb.DuckDBPyConnection, settings: Settings) -> dict[str,
         )
         for entity in ENTITIES
     ],
-    description="Current state of every entity and model.run_params (as-of date, KPI config).",
+    description="Current state of every entity: the last accepted row per id.",
 )
-def model_tables(context: AssetExecutionContext, duckdb: DuckDBResource, sip: SipSettings):
+def model_tables(context: AssetExecutionContext, duckdb: DuckDBResource):
     with duckdb.get_connection() as con:
-        counts = build_model(con, sip.settings())
-        as_of = con.execute("SELECT as_of FROM model.run_params").fetchone()[0]
+        counts = build_model(con)
+        as_of = read_run_params(con).as_of
     context.log.info(f"model built, as-of {as_of}: {counts}")
     for entity, rows in counts.items():
         yield MaterializeResult(

@@ -5,7 +5,7 @@ from dagster_duckdb import DuckDBResource
 
 from assets.publish.exports import export_marts
 from assets.publish.serving import publish_serving
-from pipelines.resources import SipSettings
+from assets.resources import SipSettings
 
 # Every asset that writes a marts.* table; the publish step waits for all of them.
 MART_ASSET_KEYS = [
@@ -30,7 +30,7 @@ MART_ASSET_KEYS = [
 def serving_database(
     context: AssetExecutionContext, duckdb: DuckDBResource, sip: SipSettings
 ) -> MaterializeResult:
-    target = sip.settings().serving_path
+    target = sip.get().serving_path
     with duckdb.get_connection() as con:
         tables = publish_serving(con, target)
     context.log.info(f"published {len(tables)} marts to {target}")
@@ -44,7 +44,7 @@ def serving_database(
     description="Every mart as Parquet and as Excel-friendly CSV (UTF-8 BOM, ';', decimal comma).",
 )
 def mart_exports(duckdb: DuckDBResource, sip: SipSettings) -> MaterializeResult:
-    export_dir = sip.settings().export_path
+    export_dir = sip.get().export_path
     with duckdb.get_connection() as con:
         written = export_marts(con, export_dir)
     return MaterializeResult(metadata={"directory": str(export_dir), "files": len(written)})

@@ -14,11 +14,7 @@ from pathlib import Path
 import duckdb
 
 from assets.publish.serving import mart_tables
-from assets.warehouse import quote_ident
-
-
-def _literal(path: Path) -> str:
-    return "'" + str(path).replace("'", "''") + "'"
+from data_contracts.sql import quote_ident, quote_literal
 
 
 def _excel_columns(con: duckdb.DuckDBPyConnection, table: str) -> str:
@@ -49,10 +45,10 @@ def export_marts(con: duckdb.DuckDBPyConnection, export_dir: Path) -> list[Path]
         source = f"marts.{quote_ident(table)}"
         parquet = export_dir / f"{table}.parquet"
         csv_file = export_dir / f"{table}.csv"
-        con.execute(f"COPY {source} TO {_literal(parquet)} (FORMAT parquet)")
+        con.execute(f"COPY {source} TO {quote_literal(parquet)} (FORMAT parquet)")
         plain = export_dir / f".{table}.csv.tmp"
         con.execute(
-            f"COPY (SELECT {_excel_columns(con, table)} FROM {source}) TO {_literal(plain)} "
+            f"COPY (SELECT {_excel_columns(con, table)} FROM {source}) TO {quote_literal(plain)} "
             "(FORMAT csv, HEADER true, DELIMITER ';', DATEFORMAT '%Y-%m-%d')"
         )
         with_bom = export_dir / f".{table}.csv.bom.tmp"

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 
-from assets.warehouse import quote_ident
+from data_contracts.sql import quote_ident, quote_literal
 
 
 def mart_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -33,7 +33,7 @@ def publish_serving(con: duckdb.DuckDBPyConnection, serving_path: Path) -> list[
     tables = mart_tables(con)
     staging_file = serving_path.with_name(f".{serving_path.name}.{uuid.uuid4().hex}.tmp")
     alias = "serving_next"
-    con.execute(f"ATTACH {_literal(str(staging_file))} AS {alias}")
+    con.execute(f"ATTACH {quote_literal(str(staging_file))} AS {alias}")
     try:
         con.execute(f"CREATE SCHEMA {alias}.marts")
         for table in tables:
@@ -49,7 +49,3 @@ def publish_serving(con: duckdb.DuckDBPyConnection, serving_path: Path) -> list[
     finally:
         staging_file.unlink(missing_ok=True)
     return tables
-
-
-def _literal(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"

@@ -2,7 +2,6 @@
 
 from datetime import date
 
-import duckdb
 from dagster import (
     AssetCheckResult,
     AssetCheckSeverity,
@@ -16,11 +15,11 @@ from dagster import (
 )
 from dagster_duckdb import DuckDBResource
 
+from assets.resources import SipSettings
+from assets.run_params import read_run_params, write_run_params
 from assets.validate.expectations import run_expectations, sample_frame
 from assets.validate.rules import default_as_of, validate_entity
-from assets.warehouse import ENTITIES
-from data_contracts.contracts import load_contract
-from pipelines.resources import SipSettings
+from data_contracts.contracts import ENTITIES, load_contract
 
 BLOCKING_CHECK = "contract_schema_and_keys"
 WARNING_CHECK = "contract_volume_and_completeness"
@@ -30,20 +29,20 @@ WARNING_CHECK = "contract_volume_and_completeness"
     group_name="validate",
     kinds={"duckdb"},
     deps=[AssetKey(f"raw_{e}") for e in ENTITIES],
-    description="The as-of date of this run: SIP_AS_OF, or the latest event date delivered.",
+    description="The run's settings and as-of date (SIP_AS_OF or latest event): model.run_params.",
 )
-def as_of_date(duckdb: DuckDBResource, sip: SipSettings) -> MaterializeResult:
-    settings = sip.settings()
+def run_params(duckdb: DuckDBResource, sip: SipSettings) -> MaterializeResult:
+    settings = sip.get()
     with duckdb.get_connection() as con:
         as_of = settings.as_of or default_as_of(con, date.today())
-        con.execute("CREATE OR REPLACE TABLE meta.as_of AS SELECT ?::DATE AS as_of", [as_of])
+        write_run_params(con, settings, as_of)
     return MaterializeResult(
-        metadata={"as_of": as_of.isoformat(), "from": "SIP_AS_OF" if settings.as_of else "data"}
+        metadata={
+            "as_of": as_of.isoformat(),
+            "as_of_from": "SIP_AS_OF" if settings.as_of else "data",
+            **{k: v for k, v in settings.as_text().items() if k not in ("as_of",)},
+        }
     )
-
-
-def run_as_of(con: duckdb.DuckDBPyConnection) -> date:
-    return con.execute("SELECT as_of FROM meta.as_of").fetchone()[0]
 
 
 def _validated_asset(entity: str) -> AssetsDefinition:
@@ -56,7 +55,7 @@ def _validated_asset(entity: str) -> AssetsDefinition:
         name=name,
         group_name="validate",
         kinds={"duckdb", "great_expectations"},
-        deps=[AssetKey(f"raw_{entity}"), AssetKey("as_of_date")]
+        deps=[AssetKey(f"raw_{entity}"), AssetKey("run_params")]
         + [AssetKey(f"validated_{p}") for p in parents],
         description=f"{entity}: rows passing the contract, typed (staging); the rest quarantined.",
         check_specs=[
@@ -76,7 +75,7 @@ def _validated_asset(entity: str) -> AssetsDefinition:
     def validated(context: AssetExecutionContext, duckdb: DuckDBResource) -> MaterializeResult:
         contract = load_contract(entity)  # at run time: the contract may have changed since import
         with duckdb.get_connection() as con:
-            as_of = run_as_of(con)
+            as_of = read_run_params(con).as_of
             counts = validate_entity(con, entity, as_of)
             top_rules = con.execute(
                 "SELECT rule, count(*) FROM (SELECT unnest(rules) AS rule FROM quarantine.rows "

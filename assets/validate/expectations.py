@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
-from assets.warehouse import quote_ident
 from data_contracts.contracts import Contract
+from data_contracts.sql import quote_ident
 
 SAMPLE_ROWS = 100_000
 

@@ -4,8 +4,8 @@ import duckdb
 from dagster import AssetKey, MaterializeResult, asset
 from dagster_duckdb import DuckDBResource
 
-from assets.warehouse import ENTITIES, quote_ident
-from data_contracts.contracts import load_contract
+from data_contracts.contracts import ENTITIES, load_contract
+from data_contracts.sql import quote_ident
 
 
 def _latest_event_sql(entity: str) -> str:

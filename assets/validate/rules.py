@@ -14,9 +14,9 @@ from datetime import date
 
 import duckdb
 
-from assets.warehouse import quote_ident
 from data_contracts.contracts import ENTITIES, Contract, Field, load_contract
 from data_contracts.pii import candidate_sql, mask_sql, pii_sql
+from data_contracts.sql import quote_ident, quote_literal
 
 TYPED = "typed__"  # prefix of the typed copy of each column while checking
 TRUE_WORDS = ("true", "ja", "1", "yes", "sant")
@@ -30,10 +30,6 @@ CREATE TABLE IF NOT EXISTS quarantine.rows (
     record VARCHAR
 );
 """
-
-
-def _lit(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
 
 
 def _value(field: Field) -> str:
@@ -60,8 +56,8 @@ def typed_sql(field: Field) -> str:
         )
     if field.type == "boolean":
         return (
-            f"CASE WHEN lower({value}) IN ({', '.join(map(_lit, TRUE_WORDS))}) THEN true "
-            f"WHEN lower({value}) IN ({', '.join(map(_lit, FALSE_WORDS))}) THEN false END"
+            f"CASE WHEN lower({value}) IN ({', '.join(map(quote_literal, TRUE_WORDS))}) THEN true "
+            f"WHEN lower({value}) IN ({', '.join(map(quote_literal, FALSE_WORDS))}) THEN false END"
         )
     if field.type == "integer":
         return f"TRY_CAST({value} AS INTEGER)"
@@ -70,7 +66,9 @@ def typed_sql(field: Field) -> str:
         for code, label in (field.codes or {}).items():
             pairs.setdefault(_key(code), code)
             pairs.setdefault(_key(label), code)
-        whens = " ".join(f"WHEN {_lit(k)} THEN {_lit(v)}" for k, v in pairs.items())
+        whens = " ".join(
+            f"WHEN {quote_literal(k)} THEN {quote_literal(v)}" for k, v in pairs.items()
+        )
         return f"CASE {_code_key(value)} {whens} END"
     return value
 
@@ -89,7 +87,9 @@ def _field_rules(entity: Contract, field: Field, as_of: date) -> list[tuple[str,
         rules.append((f"code:{field.name}", f"{value} IS NOT NULL AND {typed} IS NULL"))
     if field.pattern:
         pattern = field.pattern.removeprefix("^").removesuffix("$")
-        rules.append((f"pattern:{field.name}", f"NOT regexp_full_match({value}, {_lit(pattern)})"))
+        rules.append(
+            (f"pattern:{field.name}", f"NOT regexp_full_match({value}, {quote_literal(pattern)})")
+        )
     if field.type == "date" and not field.booking:
         rules.append((f"date_after_as_of:{field.name}", f"{typed} > DATE '{as_of.isoformat()}'"))
     for earlier in field.not_before:
@@ -165,7 +165,7 @@ def validate_entity(con: duckdb.DuckDBPyConnection, entity: str, as_of: date) ->
             f"ON dup._file = r._file AND dup.key = {id_value}"
         )
     rule_list = ", ".join(
-        f"CASE WHEN {condition} THEN {_lit(name)} END" for name, condition in rules
+        f"CASE WHEN {condition} THEN {quote_literal(name)} END" for name, condition in rules
     )
     accepted_columns = ", ".join(f"r.{quote_ident(TYPED + c)} AS {quote_ident(c)}" for c in columns)
     # One transaction: readers see the previous verdict or the whole new one, never a part.
@@ -253,7 +253,7 @@ def _quarantine_failures(con: duckdb.DuckDBPyConnection, contract: Contract) -> 
     con.execute(
         f"""
         INSERT INTO quarantine.rows
-        SELECT {_lit(entity)}, c._file, c._row,
+        SELECT {quote_literal(entity)}, c._file, c._row,
                CASE WHEN c._pii_candidate THEN {mask_sql(entity_id)} ELSE {entity_id} END,
                c._rules, to_json(struct_pack({record}))::VARCHAR
         FROM (SELECT _file, _row, _rules, _pii_candidate FROM judged.{entity}
@@ -280,7 +280,7 @@ def _quarantine_failures(con: duckdb.DuckDBPyConnection, contract: Contract) -> 
         ref = quote_ident(column)
         con.execute(
             f"UPDATE raw.{entity} SET {ref} = {mask_sql(ref)}, "
-            f"_masked = list_distinct(list_append(coalesce(_masked, []), {_lit(column)})) "
+            f"_masked = list_distinct(list_append(coalesce(_masked, []), {quote_literal(column)})) "
             "WHERE (_file, _row) IN "
             f"(SELECT (_file, _row) FROM judged.{entity} "
             f"WHERE list_contains(_rules, 'pii:{column}'))"

@@ -20,17 +20,9 @@ from dashboards.components import (
 )
 from dashboards.data import query
 from dashboards.i18n import code_label, dimension_label, kpi_label, t
+from data_contracts.contracts import KPI_DIMENSIONS
 
-DIMENSIONS = (
-    "all",
-    "initiating_principal",
-    "lead_principal",
-    "municipality_code",
-    "target_group",
-    "age_band",
-    "initiating_unit",
-    "after_discharge",
-)
+DIMENSIONS = ("all", *KPI_DIMENSIONS)
 TILES = (
     "days_need_to_meeting:p50",
     "meeting_within_target_share",

@@ -23,9 +23,9 @@ from dashboards.components import (
 from dashboards.data import query
 from dashboards.handout import HandoutRow, png_handout
 from dashboards.i18n import code_label, current_language, dimension_label, t
-from data_contracts.contracts import load_survey
+from data_contracts.contracts import SURVEY_DIMENSIONS, load_survey
 
-DIMENSIONS = ("all", "respondent", "meeting_type", "age_band", "region_code")
+DIMENSIONS = ("all", *SURVEY_DIMENSIONS)
 
 info = page_header("sipkollen.title", "")
 if info is None:

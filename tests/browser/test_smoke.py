@@ -31,7 +31,6 @@ def served_app(demo_pipeline: PipelineRun) -> Iterator[str]:
     env = {
         **os.environ,
         "SIP_WAREHOUSE": str(demo_pipeline.settings.warehouse),
-        "PYTHONPATH": str(ROOT),
     }
     env.pop("SIP_SERVING", None)
     server = start_in_own_group(

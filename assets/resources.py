@@ -1,0 +1,38 @@
+"""The Dagster resource that carries the run's settings to every asset."""
+
+from __future__ import annotations
+
+from dagster import ConfigurableResource
+
+from data_contracts.settings import Settings
+
+
+class SipSettings(ConfigurableResource):
+    """Every field of `Settings`, filled once from it (`from_settings`) when the code location
+    loads; assets read them back with `.get()`. Nothing here reads the environment again."""
+
+    landing_dir: str
+    warehouse: str
+    serving: str = ""
+    export_dir: str = ""
+    as_of: str = ""
+    meeting_target_days: int
+    follow_up_tolerance_days: int
+    suppression_threshold: int
+    show_comments: bool
+    memory_limit: str
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> SipSettings:
+        text = settings.as_text()
+        return cls(
+            **{
+                name: text[name] if field.annotation is str else getattr(settings, name)
+                for name, field in cls.model_fields.items()
+            }
+        )
+
+    def get(self) -> Settings:
+        return Settings.from_text(
+            {name: str(getattr(self, name)) for name in type(self).model_fields}
+        )

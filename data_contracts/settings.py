@@ -1,0 +1,129 @@
+"""Run-time settings: one `Settings` object, read from `SIP_*` environment variables in one place.
+
+Every entry point builds it once with `Settings.from_env()`: the Dagster code location hands it
+to the assets as one resource with every field (`assets.resources.SipSettings`), the pipeline
+writes it once to `model.run_params` (which the KPI SQL and Python both read), and the
+dashboards and the demo-data command read their paths from it. Values given as text (the
+environment, or Dagster's run config) go through the same parsers, so a setting means the same
+whichever route it takes.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass
+from datetime import date
+from pathlib import Path
+
+DEFAULT_LANDING_DIR = Path("data/landing")
+DEFAULT_WAREHOUSE = Path("data/warehouse/sip.duckdb")
+
+# Field -> the environment variable that sets it.
+ENV_VARS: dict[str, str] = {
+    "landing_dir": "SIP_LANDING_DIR",
+    "warehouse": "SIP_WAREHOUSE",
+    "serving": "SIP_SERVING",
+    "export_dir": "SIP_EXPORT_DIR",
+    "as_of": "SIP_AS_OF",
+    "meeting_target_days": "SIP_MEETING_TARGET_DAYS",
+    "follow_up_tolerance_days": "SIP_FOLLOW_UP_TOLERANCE_DAYS",
+    "suppression_threshold": "SIP_SUPPRESSION_THRESHOLD",
+    "show_comments": "SIP_SHOW_COMMENTS",
+    "memory_limit": "SIP_DUCKDB_MEMORY_LIMIT",
+}
+
+
+def _whole_number(raw: str) -> int:
+    return int(raw)
+
+
+def _boolean(raw: str) -> bool:
+    word = raw.strip().lower()
+    if word in {"1", "true", "yes", "ja", "on"}:
+        return True
+    if word in {"0", "false", "no", "nej", "off"}:
+        return False
+    raise ValueError("expected true/false")
+
+
+def _optional_path(raw: str) -> Path | None:
+    return Path(raw) if raw else None
+
+
+def _optional_date(raw: str) -> date | None:
+    return date.fromisoformat(raw.strip()) if raw.strip() else None
+
+
+_PARSERS: dict[str, Callable[[str], object]] = {
+    "landing_dir": Path,
+    "warehouse": Path,
+    "serving": _optional_path,
+    "export_dir": _optional_path,
+    "as_of": _optional_date,
+    "meeting_target_days": _whole_number,
+    "follow_up_tolerance_days": _whole_number,
+    "suppression_threshold": _whole_number,
+    "show_comments": _boolean,
+    "memory_limit": str,
+}
+
+
+class SettingsError(ValueError):
+    """A setting has a value that cannot be read; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    landing_dir: Path = DEFAULT_LANDING_DIR
+    warehouse: Path = DEFAULT_WAREHOUSE
+    serving: Path | None = None
+    export_dir: Path | None = None
+    as_of: date | None = None
+    meeting_target_days: int = 30
+    follow_up_tolerance_days: int = 14
+    suppression_threshold: int = 5
+    show_comments: bool = False
+    # Two cores and a 4 GiB budget for the whole pipeline: DuckDB spills to disk beyond this.
+    memory_limit: str = "3GB"
+
+    @property
+    def serving_path(self) -> Path:
+        return self.serving or self.warehouse.with_name(self.warehouse.stem + "_serving.duckdb")
+
+    @property
+    def export_path(self) -> Path:
+        return self.export_dir or self.warehouse.parent / "export"
+
+    @classmethod
+    def from_text(cls, values: Mapping[str, str]) -> Settings:
+        """Settings from text values by field name; a missing or blank value keeps its default
+        (blank means "not set" for the optional paths and the as-of date)."""
+        parsed: dict[str, object] = {}
+        for name, raw in values.items():
+            if raw is None or str(raw).strip() == "":
+                continue
+            try:
+                parsed[name] = _PARSERS[name](str(raw))
+            except ValueError as exc:
+                raise SettingsError(f"{ENV_VARS[name]}: cannot read {raw!r} ({exc})") from exc
+        return cls(**parsed)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        environ = os.environ if environ is None else environ
+        return cls.from_text(
+            {name: environ[var] for name, var in ENV_VARS.items() if var in environ}
+        )
+
+    def as_text(self) -> dict[str, str]:
+        """Every field as text, the inverse of `from_text` (None becomes blank)."""
+        return {name: _as_text(value) for name, value in asdict(self).items()}
+
+
+def _as_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value).lower()
+    return str(value)  # a date's str() is its ISO form
