@@ -4,6 +4,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from dashboards.components import set_page_language
 from dashboards.i18n import LANGUAGES, current_language, t
 
 st.set_page_config(page_title="SIP-uppföljning", page_icon="📋", layout="wide")
@@ -18,6 +19,7 @@ language = st.sidebar.selectbox(
 if language != current_language():
     st.query_params["lang"] = language
     st.rerun()
+set_page_language()
 
 PAGES = Path(__file__).parent / "pages"
 navigation = st.navigation(

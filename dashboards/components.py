@@ -12,14 +12,28 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboards.i18n import t
+from dashboards import formatting
+from dashboards.i18n import current_language, t
 
 FONT_SIZE = 20  # readable from the back of a meeting room
-COLOURS = {"main": "#1f5f8b", "muted": "#9db4c6", "suppressed": "#d9d9d9", "target": "#c0392b"}
-PLOTLY_CONFIG = {
-    "displaylogo": False,
-    "toImageButtonOptions": {"format": "png", "scale": 2, "filename": "sip-uppfoljning"},
+# One palette for charts and PDFs, safe for colour-blind readers (Okabe & Ito 2008): groups are
+# told apart by blue, orange, sky blue, purple and grey, never by red against green, and no group
+# colour means "bad". Status colours (tiles, PDF) pair blue (meets target) with vermillion, and
+# always come with a word, so colour is never the only signal.
+COLOURS = {
+    "main": "#0072B2",
+    "band": "rgba(0, 114, 178, 0.15)",  # the confidence band around a "main" line
+    "suppressed": "#d9d9d9",
+    "target": "#333333",
+    "good": "#0072B2",
+    "bad": "#D55E00",
+    "track": "#e6edf2",
+    "text": "#1a1a1a",
 }
+GROUP_COLOURS = ("#0072B2", "#E69F00", "#56B4E9", "#CC79A7", "#999999", "#F0E442")
+# No mode bar: its labels are English ("Download plot as a png", "Zoom"; Streamlit's Plotly has
+# no Swedish locale) and it adds about eight tab stops per chart. Reports and handouts are PDFs.
+PLOTLY_CONFIG = {"displaylogo": False, "displayModeBar": False}
 
 
 def url_select(
@@ -92,9 +106,16 @@ def show_chart(fig: go.Figure) -> None:
 
 
 def bar_chart(
-    frame: pd.DataFrame, label_col: str, kind: str, title: str, horizontal: bool = True
+    frame: pd.DataFrame,
+    label_col: str,
+    kind: str,
+    title: str,
+    horizontal: bool = True,
+    reference: tuple[str, float] | None = None,
 ) -> go.Figure:
-    """Bars with their value written on them; suppressed groups get a grey stub that says so."""
+    """Bars with their value written on them; suppressed groups get a grey stub that says so.
+    Labels are categories (a municipality code is a name, not a number). `reference` draws a
+    dashed line at a value the bars are compared with, e.g. the whole region's."""
     shown = frame.copy()
     shown["plot_value"] = shown["value"].where(~shown["suppressed"], 0).fillna(0)
     if kind == "share":
@@ -115,8 +136,21 @@ def bar_chart(
     fig = go.Figure(bar)
     if horizontal:
         fig.update_yaxes(autorange="reversed")
+    (fig.update_yaxes if horizontal else fig.update_xaxes)(type="category")
     if kind == "share":
         (fig.update_xaxes if horizontal else fig.update_yaxes)(range=[0, 115], ticksuffix=" %")
+    if reference:
+        label, at = reference
+        at = at * 100 if kind == "share" else at
+        text = f"{label}: {format_value(reference[1], False, kind)}"
+        if horizontal:
+            fig.add_vline(
+                x=at, line_dash="dash", line_color=COLOURS["target"], annotation_text=text
+            )
+        else:
+            fig.add_hline(
+                y=at, line_dash="dash", line_color=COLOURS["target"], annotation_text=text
+            )
     return style(fig, title, height=max(360, 60 + 48 * len(shown)) if horizontal else 480)
 
 
@@ -180,22 +214,19 @@ def table_with_downloads(
 
 
 def period_label(grain: str, period_start) -> str:
-    start = pd.Timestamp(period_start)
-    if grain == "year":
-        return f"{start.year}"
-    if grain == "quarter":
-        return (
-            f"{start.year} K{(start.month - 1) // 3 + 1}"
-            if _sv()
-            else f"{start.year} Q{(start.month - 1) // 3 + 1}"
-        )
-    return start.strftime("%Y-%m")
+    """The period in the page's language: '2025 K2', 'okt 2026', '2026'."""
+    return formatting.period_label(grain, period_start, current_language())
 
 
-def _sv() -> bool:
-    from dashboards.i18n import current_language
+def set_page_language() -> None:
+    """`<html lang>` follows the chosen language, for screen readers and hyphenation.
 
-    return current_language() == "sv"
+    Streamlit 1.67 serves `lang="en"` and has no setting for it; a constant script (no data in
+    it) sets the attribute once the page has loaded."""
+    st.html(
+        f"<script>document.documentElement.lang = '{current_language()}';</script>",
+        unsafe_allow_javascript=True,
+    )
 
 
 def page_header(title_key: str, intro: str) -> dict | None:
@@ -211,7 +242,7 @@ def page_header(title_key: str, intro: str) -> dict | None:
     st.caption(
         t(
             "app.as_of",
-            as_of=pd.Timestamp(info["as_of"]).date().isoformat(),
+            as_of=formatting.plain_date(info["as_of"]),
             target=info["meeting_target_days"],
             threshold=info["suppression_threshold"],
         )
@@ -234,7 +265,7 @@ def period_filters(
         "ORDER BY period_start DESC",
         [grain],
     )["period_start"]
-    options = [pd.Timestamp(p).date().isoformat() for p in periods]
+    options = [formatting.plain_date(p) for p in periods]
     chosen = url_select(
         t("common.period"),
         options,

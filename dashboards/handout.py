@@ -1,28 +1,26 @@
-"""The SIP-kollen handout as one PNG: large type, one bar and one plain sentence per statement,
-so it can be printed, mailed or put on a screen at a workplace meeting.
+"""The SIP-kollen handout for the workplace meeting as one A4 PDF: every statement in full with
+its share, interval and a plain sentence, the group comparisons in told-apart colours with a
+legend, the as-of date, the source, the suppression note and a key for the interval.
 
-Drawn with Pillow (which Streamlit itself depends on) in the Source Sans font that Streamlit
-ships for its own pages, so it needs no browser, image-export engine or system font on the
-server. Pillow's own default font has no å, ä or ö.
+Vector graphics and the built-in font keep it to a few kilobytes; the file name says the period
+and the filter.
 """
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
 
-import streamlit
-from PIL import Image, ImageDraw, ImageFont
+import pandas as pd
 
-from dashboards.components import COLOURS as CHART_COLOURS
+from dashboards.data import query
+from dashboards.formatting import period_label, plain_date
+from dashboards.i18n import code_label, current_language, dimension_label, t, value_label
+from dashboards.pdf import Bar, BarChart, Document
 
-WIDTH = 1600
-MARGIN = 60
-BAR_HEIGHT = 44
-ROW_HEIGHT = 190
-COLOURS = {**CHART_COLOURS, "track": "#e6edf2", "text": "#1a1a1a"}  # the charts' palette
+COMPARISONS = (
+    ("meeting_type", "sipkollen.meeting_type_title"),
+    ("respondent", "sipkollen.respondent_title"),
+)
 
 
 @dataclass(frozen=True)
@@ -34,49 +32,108 @@ class HandoutRow:
     ci_high: float | None = None
 
 
-@cache
-def _font(size: int, weight: int) -> ImageFont.FreeTypeFont:
-    media = Path(streamlit.__file__).parent / "static" / "static" / "media"
-    [path] = media.glob("SourceSansVF-Upright*.woff2")
-    font = ImageFont.truetype(str(path), size)
-    font.set_variation_by_axes([weight])
-    return font
+@dataclass(frozen=True)
+class Handout:
+    title: str
+    subtitle: str
+    footer: str
+    notes: list[str]  # the suppression note and what the interval means
+    statements: BarChart
+    comparisons: list[BarChart]
+    language: str
 
 
-def png_handout(title: str, subtitle: str, rows: list[HandoutRow]) -> bytes:
-    title_font, statement_font = _font(52, 700), _font(32, 600)
-    subtitle_font, sentence_font = _font(30, 400), _font(28, 400)
-    height = MARGIN * 2 + 150 + ROW_HEIGHT * len(rows)
-    image = Image.new("RGB", (WIDTH, height), "white")
-    draw = ImageDraw.Draw(image)
-    draw.text((MARGIN, MARGIN), title, font=title_font, fill=COLOURS["text"])
-    draw.text((MARGIN, MARGIN + 72), subtitle, font=subtitle_font, fill="#555555")
-    bar_width = WIDTH - 2 * MARGIN - 140
-    for index, row in enumerate(rows):
-        top = MARGIN + 150 + index * ROW_HEIGHT
-        draw.text((MARGIN, top), row.statement, font=statement_font, fill=COLOURS["text"])
-        bar_top = top + 52
-        box = (MARGIN, bar_top, MARGIN + bar_width, bar_top + BAR_HEIGHT)
-        if row.share is None:
-            draw.rectangle(box, fill=COLOURS["suppressed"])
-        else:
-            draw.rectangle(box, fill=COLOURS["track"])
-            filled = MARGIN + round(bar_width * row.share)
-            draw.rectangle((MARGIN, bar_top, filled, bar_top + BAR_HEIGHT), fill=COLOURS["main"])
-            if row.ci_low is not None and row.ci_high is not None:
-                middle = bar_top + BAR_HEIGHT // 2
-                low = MARGIN + round(bar_width * row.ci_low)
-                high = MARGIN + round(bar_width * row.ci_high)
-                draw.line((low, middle, high, middle), fill=COLOURS["text"], width=4)
-            draw.text(
-                (MARGIN + bar_width + 20, bar_top + 4),
-                f"{row.share * 100:.0f} %",
-                font=statement_font,
-                fill=COLOURS["text"],
+def sipkollen_handout(
+    info: dict,
+    grain: str,
+    period: pd.Timestamp,
+    dimension: str,
+    value: str,
+    rows: list[HandoutRow],
+    statement_text: dict[str, str],
+) -> Handout:
+    """The handout for the selection shown on the page. The comparisons by meeting type and
+    respondent exist only for all answers (the marts hold no cross-breakdowns), so a filtered
+    handout leaves them out and says so rather than show the whole region's values."""
+    period_text = period_label(grain, period, current_language())
+    population = (
+        t("common.all")
+        if dimension == "all"
+        else f"{dimension_label(dimension)}: {value_label(dimension, value)}"
+    )
+    statements = BarChart(
+        t("sipkollen.share_title", period=period_text, population=population),
+        [
+            Bar(
+                f"{row.statement}\n{row.sentence}",
+                row.share,
+                t("common.suppressed") if row.share is None else f"{row.share * 100:.0f} %",
+                row.ci_low,
+                row.ci_high,
             )
-        draw.text(
-            (MARGIN, bar_top + BAR_HEIGHT + 16), row.sentence, font=sentence_font, fill="#333333"
+            for row in rows
+        ],
+        maximum=1.0,
+        percent=True,
+        interval_key=t("handout.interval_key"),
+    )
+    notes = [
+        t("report.suppression", threshold=int(info["suppression_threshold"])),
+        t("handout.interval"),
+    ]
+    comparisons = []
+    if dimension == "all":
+        comparisons = [
+            _comparison(grain, period, by, t(title_key, period=period_text), statement_text)
+            for by, title_key in COMPARISONS
+        ]
+    else:
+        notes.append(t("handout.no_comparisons"))
+    return Handout(
+        title=t("sipkollen.title"),
+        subtitle=f"{period_text} · {population}",
+        footer=t("handout.footer", as_of=plain_date(info["as_of"])),
+        notes=notes,
+        statements=statements,
+        comparisons=[chart for chart in comparisons if chart is not None],
+        language=current_language(),
+    )
+
+
+def pdf_handout(handout: Handout) -> bytes:
+    doc = Document(handout.title, handout.footer, handout.language)
+    doc.heading(handout.title, size=18)
+    doc.paragraph(handout.subtitle, size=12, bold=True)
+    doc.paragraph(handout.footer, size=9)
+    doc.bar_chart(handout.statements)
+    for note in handout.notes:
+        doc.paragraph(note, size=9)
+    for chart in handout.comparisons:
+        doc.bar_chart(chart)
+    return doc.output()
+
+
+def _comparison(
+    grain: str, period, by: str, title: str, statement_text: dict[str, str]
+) -> BarChart | None:
+    groups = query(
+        "SELECT question_id, dimension_value, share_positive, suppressed FROM marts.sipkollen "
+        "WHERE period_grain = ? AND period_start = ? AND dimension = ? "
+        "ORDER BY question_id, dimension_value",
+        [grain, period, by],
+    )
+    if groups.empty:
+        return None
+    names = list(dict.fromkeys(groups["dimension_value"]))
+    bars = [
+        Bar(
+            statement_text.get(row.question_id, row.question_id),
+            None if row.suppressed else float(row.share_positive),
+            t("common.suppressed") if row.suppressed else f"{row.share_positive * 100:.0f} %",
+            group=names.index(row.dimension_value),
         )
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
-    return buffer.getvalue()
+        for row in groups.itertuples()
+    ]
+    return BarChart(
+        title, bars, maximum=1.0, percent=True, groups=tuple(code_label(n) for n in names)
+    )

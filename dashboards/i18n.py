@@ -13,6 +13,7 @@ import streamlit as st
 import yaml
 
 from data_contracts.contracts import load_contracts
+from data_contracts.regions import counties, municipalities
 
 LANGUAGES = ("sv", "en")
 CATALOGUE_DIR = Path(__file__).parent / "i18n"
@@ -66,6 +67,15 @@ def code_label(code: str | None) -> str:
     if current_language() == "sv":
         return _code_labels().get(code, code)
     return code.replace("_", " ").capitalize()
+
+
+def value_label(dimension: str, value: str | None) -> str:
+    """A breakdown value as people know it: '0380 Uppsala', '03 Uppsala län', or the code's
+    label. Place names come from SCB's lists and read the same in both languages."""
+    places = {"municipality_code": municipalities, "region_code": counties}.get(dimension)
+    if places and value in places():
+        return f"{value} {places()[value]}"
+    return code_label(value)
 
 
 def kpi_label(code: str) -> str:

@@ -1,5 +1,7 @@
 """Leadership overview: does the SIP process work, and where does it not?"""
 
+from functools import partial
+
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
@@ -19,7 +21,9 @@ from dashboards.components import (
     url_select,
 )
 from dashboards.data import query
-from dashboards.i18n import code_label, dimension_label, kpi_label, t
+from dashboards.formatting import file_name
+from dashboards.i18n import code_label, dimension_label, kpi_label, t, value_label
+from dashboards.report import overview_report, render_overview
 from data_contracts.contracts import KPI_DIMENSIONS
 
 DIMENSIONS = ("all", *KPI_DIMENSIONS)
@@ -58,7 +62,7 @@ with st.sidebar:
             "SELECT DISTINCT dimension_value FROM marts.kpi WHERE dimension = ? ORDER BY 1",
             [dimension],
         )["dimension_value"].tolist()
-        value = url_select(t("common.value"), values, "value", code_label)
+        value = url_select(t("common.value"), values, "value", lambda v: value_label(dimension, v))
 if period is None:
     st.info(t("common.empty_selection"))
     st.stop()
@@ -66,7 +70,11 @@ if period is None:
 population = (
     t("overview.population_all")
     if dimension == "all"
-    else t("overview.population_dim", dimension=dimension_label(dimension), value=code_label(value))
+    else t(
+        "overview.population_dim",
+        dimension=dimension_label(dimension),
+        value=value_label(dimension, value),
+    )
 )
 period_text = period_label(grain, period)
 
@@ -147,9 +155,11 @@ trend = monthly[monthly["kpi"] == trend_kpi].reset_index(drop=True)
 if not explain_if_empty(trend, threshold):
     kind = kind_of(trend_kpi)
     y = trend["value"] * (100 if kind == "share" else 1)
+    # Swedish month labels as categories: Plotly's date axis would name months in English.
+    months = trend["period_start"].map(partial(period_label, "month"))
     fig = go.Figure(
         go.Scatter(
-            x=trend["period_start"],
+            x=months,
             y=y,
             mode="lines+markers",
             line={"width": 4, "color": COLOURS["main"]},
@@ -160,7 +170,7 @@ if not explain_if_empty(trend, threshold):
     if len(hidden):
         fig.add_trace(
             go.Scatter(
-                x=hidden["period_start"],
+                x=months[hidden.index],
                 y=[0] * len(hidden),
                 mode="markers+text",
                 text=[t("common.suppressed")] * len(hidden),
@@ -185,7 +195,14 @@ breakdown = query(
     [grain, period, breakdown_dim, trend_kpi],
 )
 if not explain_if_empty(breakdown, threshold):
-    breakdown["label"] = breakdown["dimension_value"].map(code_label)
+    # Codes are categories with names (SCB's lists), best first; the selection's own value is
+    # the reference line.
+    breakdown["label"] = breakdown["dimension_value"].map(partial(value_label, breakdown_dim))
+    breakdown = breakdown.sort_values(
+        "value", ascending=kind_of(trend_kpi) == "quantile", na_position="last"
+    )
+    own = cells([trend_kpi])
+    own = own[own["period_start"] == period]
     show_chart(
         bar_chart(
             breakdown,
@@ -196,6 +213,11 @@ if not explain_if_empty(breakdown, threshold):
                 kpi=kpi_label(trend_kpi),
                 dimension=dimension_label(breakdown_dim),
                 period=period_text,
+            ),
+            reference=(
+                (population, float(own["value"].iloc[0]))
+                if len(own) and not own["suppressed"].iloc[0]
+                else None
             ),
         )
     )
@@ -249,3 +271,14 @@ for column, pattern, title_key, kind in families:
         show_chart(bar_chart(family, "label", kind, t(title_key, period=period_text)))
         with st.expander(t("common.table")):
             table_with_downloads(family.drop(columns="label"), pattern.split(":")[0])
+
+# --- the overview as an A4 PDF for the steering group -------------------------------------------
+report = overview_report(info, grain, period, dimension, value, TILES, trend_kpi, breakdown_dim)
+st.sidebar.download_button(
+    t("report.download"),
+    partial(render_overview, report),
+    file_name("sip-oversikt", grain, period, dimension, value, "pdf"),
+    "application/pdf",
+    key="report_pdf",
+    on_click="ignore",
+)

@@ -1,5 +1,5 @@
 """SIP-kollen for the workplace meeting: large charts and plain sentences, a presentation mode
-without controls, and a PNG and a printable HTML handout. Never broken down by unit (SPEC §5)."""
+without controls, and an A4 PDF handout. Never broken down by unit (SPEC §5)."""
 
 import html
 from functools import partial
@@ -11,6 +11,7 @@ import streamlit as st
 from dashboards.components import (
     COLOURS,
     FONT_SIZE,
+    GROUP_COLOURS,
     explain_if_empty,
     page_header,
     period_filters,
@@ -21,8 +22,9 @@ from dashboards.components import (
     url_select,
 )
 from dashboards.data import query
-from dashboards.handout import HandoutRow, png_handout
-from dashboards.i18n import code_label, current_language, dimension_label, t
+from dashboards.formatting import file_name
+from dashboards.handout import HandoutRow, pdf_handout, sipkollen_handout
+from dashboards.i18n import code_label, current_language, dimension_label, t, value_label
 from data_contracts.contracts import SURVEY_DIMENSIONS, load_survey
 
 DIMENSIONS = ("all", *SURVEY_DIMENSIONS)
@@ -62,7 +64,7 @@ with controls.expander(t("common.period"), expanded=not presenting) if presentin
             "SELECT DISTINCT dimension_value FROM marts.sipkollen WHERE dimension = ? ORDER BY 1",
             [dimension],
         )["dimension_value"].tolist()
-        value = url_select(t("common.value"), values, "value", code_label)
+        value = url_select(t("common.value"), values, "value", lambda v: value_label(dimension, v))
     if not presenting and st.button(t("sipkollen.presentation")):
         st.query_params["present"] = "1"
         st.rerun()
@@ -71,7 +73,9 @@ if period is None:
     st.stop()
 period_text = period_label(grain, period)
 population = (
-    t("common.all") if dimension == "all" else f"{dimension_label(dimension)}: {code_label(value)}"
+    t("common.all")
+    if dimension == "all"
+    else f"{dimension_label(dimension)}: {value_label(dimension, value)}"
 )
 
 # One cached query for the selected group serves the statements and the trend.
@@ -84,8 +88,6 @@ selected = query(
 results = selected[
     (selected["period_grain"] == grain) & (selected["period_start"] == pd.Timestamp(period))
 ].reset_index(drop=True)
-figures: list[go.Figure] = []
-sentences: list[str] = []
 handout_rows: list[HandoutRow] = []
 if not explain_if_empty(results, threshold):
     results["statement"] = results["question_id"].map(statement).fillna(results["question_id"])
@@ -124,14 +126,13 @@ if not explain_if_empty(results, threshold):
         autorange="reversed", categoryorder="array", categoryarray=results["statement"].tolist()
     )
     fig.update_xaxes(range=[0, 100], ticksuffix=" %")
-    figures.append(
+    show_chart(
         style(
             fig,
             t("sipkollen.share_title", period=period_text, population=population),
             height=120 + 70 * len(results),
         )
     )
-    show_chart(figures[-1])
 
     for row in results.itertuples():
         if row.suppressed:
@@ -146,7 +147,6 @@ if not explain_if_empty(results, threshold):
                 HandoutRow(row.statement, plain, row.share_positive, row.ci_low, row.ci_high)
             )
         sentence = f"**{row.statement}** — {plain}"
-        sentences.append(sentence)
         st.markdown(
             f"<div style='font-size:{FONT_SIZE + 4}px;margin:0.4em 0'>"
             f"{html.escape(sentence).replace('**', '')}</div>",
@@ -169,18 +169,20 @@ trend = selected[
 ].reset_index(drop=True)
 if not explain_if_empty(trend, threshold):
     ok = trend[~trend["suppressed"]]
+    # Swedish quarter labels as categories: Plotly's date axis would name months in English.
+    quarters = ok["period_start"].map(partial(period_label, "quarter"))
     fig = go.Figure(
         [
             go.Scatter(
-                x=pd.concat([ok["period_start"], ok["period_start"][::-1]]),
+                x=pd.concat([quarters, quarters[::-1]]),
                 y=pd.concat([ok["ci_high"], ok["ci_low"][::-1]]) * 100,
                 fill="toself",
-                fillcolor="rgba(31,95,139,0.15)",
+                fillcolor=COLOURS["band"],
                 line={"width": 0},
                 hoverinfo="skip",
             ),
             go.Scatter(
-                x=ok["period_start"],
+                x=quarters,
                 y=ok["share_positive"] * 100,
                 mode="lines+markers",
                 line={"width": 4, "color": COLOURS["main"]},
@@ -190,10 +192,7 @@ if not explain_if_empty(trend, threshold):
     )
     fig.update_layout(showlegend=False)
     fig.update_yaxes(range=[0, 100], ticksuffix=" %")
-    figures.append(
-        style(fig, t("sipkollen.trend_title", question=statement.get(question, question)))
-    )
-    show_chart(figures[-1])
+    show_chart(style(fig, t("sipkollen.trend_title", question=statement.get(question, question))))
 
 # --- initial meeting versus follow-up, and respondent type ------------------------------------
 for breakdown, title_key in (
@@ -208,10 +207,11 @@ for breakdown, title_key in (
     if explain_if_empty(groups, threshold):
         continue
     fig = go.Figure()
-    for group_value, group in groups.groupby("dimension_value"):
+    for index, (group_value, group) in enumerate(groups.groupby("dimension_value")):
         fig.add_trace(
             go.Bar(
                 name=code_label(group_value),
+                marker_color=GROUP_COLOURS[index % len(GROUP_COLOURS)],
                 x=group["question_id"].map(statement),
                 y=group["share_positive"].where(~group["suppressed"]) * 100,
                 text=[
@@ -223,8 +223,7 @@ for breakdown, title_key in (
         )
     fig.update_layout(barmode="group")
     fig.update_yaxes(range=[0, 115], ticksuffix=" %")
-    figures.append(style(fig, t(title_key, period=period_text), height=560))
-    show_chart(figures[-1])
+    show_chart(style(fig, t(title_key, period=period_text), height=560))
 
 if info.get("show_comments"):
     comments = query(
@@ -237,39 +236,15 @@ if info.get("show_comments"):
         for comment in comments["comment"]:
             st.markdown(f"> {comment}")
 
-# --- handout: the charts and sentences in one printable page ---------------------------------
-if figures and not presenting:
-    parts = [
-        f"<h1>{html.escape(t('sipkollen.title'))}</h1>",
-        f"<p>{html.escape(period_text)} · {html.escape(population)}</p>",
-    ]
-    parts += [
-        f"<p style='font-size:18px'>{html.escape(s.replace('**', ''))}</p>" for s in sentences
-    ]
-    parts += [
-        fig.to_html(full_html=False, include_plotlyjs=(i == 0)) for i, fig in enumerate(figures)
-    ]
-    image_column, print_column = st.columns(2)
-    image_column.download_button(
-        t("sipkollen.handout_image"),
-        partial(
-            png_handout,
-            t("sipkollen.title"),
-            f"{period_text} · {population}",
-            handout_rows,
-        ),
-        f"sipkollen_{period.date()}.png",
-        "image/png",
-        key="handout_png",
+# --- handout: the statements and comparisons as one A4 PDF -------------------------------------
+if handout_rows and not presenting:
+    handout = sipkollen_handout(info, grain, period, dimension, value, handout_rows, statement)
+    st.download_button(
+        t("sipkollen.handout_pdf"),
+        partial(pdf_handout, handout),
+        file_name("sipkollen", grain, period, dimension, value, "pdf"),
+        "application/pdf",
+        key="handout_pdf",
         on_click="ignore",
     )
-    print_column.download_button(
-        t("sipkollen.handout"),
-        "<html><meta charset='utf-8'><body>" + "".join(parts) + "</body></html>",
-        f"sipkollen_{period.date()}.html",
-        "text/html",
-        key="handout_html",
-        on_click="ignore",
-    )
-    st.caption(t("sipkollen.handout_png"))
 del yes_label

@@ -3,16 +3,13 @@ empty and suppressed selections, and speaks Swedish and English."""
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import pandas as pd
 import pytest
 import yaml
-from PIL import Image
 
 from dashboards.components import format_value
-from dashboards.handout import HandoutRow, png_handout
 from tests.dashboards.conftest import mart, open_page
 
 CATALOGUES = Path(__file__).resolve().parents[2] / "dashboards" / "i18n"
@@ -169,22 +166,3 @@ def test_english(serving_db) -> None:
     at = open_page("overview", lang="en")
     assert at.title[0].value == "Leadership overview"
     assert isinstance(pd.Timestamp(at.selectbox(key="w_period_month").value), pd.Timestamp)
-
-
-def test_sipkollen_handout_as_png(serving_db) -> None:
-    at = open_page("sipkollen")
-    labels = [b.label for b in at.get("download_button")]
-    assert "Ladda ned som bild (PNG)" in labels and any("HTML" in label for label in labels)
-
-    rows = [
-        HandoutRow("Jag blev lyssnad på.", "8 av 10 svarade Ja (40 svar)", 0.8, 0.65, 0.9),
-        HandoutRow("Jag vet vem som är min samordnare.", "För få svar för att visa", None),
-    ]
-    image = Image.open(io.BytesIO(png_handout("SIP-kollen", "2026 K1 · Alla", rows)))
-    assert image.format == "PNG" and image.size == (1600, 60 * 2 + 150 + 190 * 2)
-    # The first bar is filled to 80 %, the suppressed one is grey with no fill at all.
-    first_bar, second_bar = 60 + 150 + 52 + 10, 60 + 150 + 190 + 52 + 10
-    bar_width = 1600 - 2 * 60 - 140
-    assert image.getpixel((60 + int(bar_width * 0.5), first_bar)) == (0x1F, 0x5F, 0x8B)
-    assert image.getpixel((60 + int(bar_width * 0.9), first_bar)) == (0xE6, 0xED, 0xF2)
-    assert image.getpixel((60 + int(bar_width * 0.5), second_bar)) == (0xD9, 0xD9, 0xD9)

@@ -1,0 +1,363 @@
+"""The overview as an A4 PDF for the steering group: the chosen period and breakdown with its
+tiles (value, n, target and status where the catalogue has a target), trends, breakdowns,
+definitions, the as-of date and the suppression note.
+
+`overview_report` reads the published marts and resolves every text while the page runs (a
+download callable cannot use Streamlit); `render_overview` only draws.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from dashboards.components import COLOURS, format_value
+from dashboards.data import query
+from dashboards.formatting import period_label, plain_date
+from dashboards.i18n import (
+    code_label,
+    current_language,
+    dimension_label,
+    kpi_label,
+    t,
+    value_label,
+)
+from dashboards.pdf import Bar, BarChart, Document, LineChart, nice_axis
+from data_contracts.contracts import SURVEY_DIMENSIONS
+
+TREND_PERIODS = {"month": 13, "quarter": 8, "year": 5}
+KINDS = {"p50": "quantile", "p75": "quantile", "p90": "quantile"}
+FAMILIES = (
+    ("closure_reason_share", "overview.closure_title", "share"),
+    ("deviations", "overview.deviations_type_title", "count"),
+    ("deviations_responsible", "overview.deviations_principal_title", "count"),
+    ("invited_attendance_share", "overview.attendance_title", "share"),
+)
+
+
+@dataclass(frozen=True)
+class Tile:
+    label: str
+    value: str
+    n: str
+    target: str
+    status: str
+    status_colour: str | None
+
+
+@dataclass(frozen=True)
+class OverviewReport:
+    title: str
+    subtitle: str
+    footer: str
+    suppression_note: str
+    tiles: list[Tile]
+    trends_title: str
+    trends: list[LineChart]
+    breakdowns: list[BarChart]
+    definitions: list[tuple[str, str]]
+    language: str
+
+
+def kind_of(kpi: str, catalogue: pd.DataFrame) -> str:
+    """The published kind (SPEC §6) from the catalogue, else read from the code's form."""
+    entry = _entry(catalogue, kpi)
+    if entry is not None and entry.get("kind"):
+        return str(entry["kind"])
+    suffix = kpi.rsplit(":", 1)[-1]
+    if suffix in KINDS:
+        return KINDS[suffix]
+    if kpi.startswith("deviations_per_100"):
+        return "rate"
+    return "share" if "_share" in kpi else "count"
+
+
+def kpi_catalogue() -> pd.DataFrame:
+    """`marts.kpi_catalogue` (name, definition, better, target per KPI), or an empty frame while
+    the pipeline publishes none."""
+    exists = query(
+        "SELECT 1 FROM information_schema.tables "
+        "WHERE table_schema = 'marts' AND table_name = 'kpi_catalogue'"
+    )
+    if exists.empty:
+        return pd.DataFrame(columns=["kpi", "kind", "better", "target"])
+    return query("SELECT * FROM marts.kpi_catalogue")
+
+
+def overview_report(
+    info: dict,
+    grain: str,
+    period: pd.Timestamp,
+    dimension: str,
+    value: str,
+    tiles: tuple[str, ...],
+    breakdown_kpi: str,
+    breakdown_dimension: str,
+) -> OverviewReport:
+    language = current_language()
+    catalogue = kpi_catalogue()
+    period_text = period_label(grain, period, language)
+    population = (
+        t("overview.population_all")
+        if dimension == "all"
+        else t(
+            "overview.population_dim",
+            dimension=dimension_label(dimension),
+            value=value_label(dimension, value),
+        )
+    )
+    cells = query(
+        "SELECT period_start, kpi, numerator, denominator, value, suppressed FROM marts.kpi "
+        "WHERE period_grain = ? AND dimension = ? AND dimension_value = ? AND period_start <= ? "
+        "ORDER BY kpi, period_start",
+        [grain, dimension, value, period],
+    )
+    current = cells[cells["period_start"] == period].set_index("kpi")
+    tile_rows = [
+        _tile(kpi, current.loc[kpi] if kpi in current.index else None, catalogue, info)
+        for kpi in tiles
+    ]
+    tile_rows += _sipkollen_tile(grain, period, dimension, value)
+    trends = [_trend(kpi, grain, cells, catalogue, info, language) for kpi in tiles]
+    trends = [chart for chart in trends if any(v is not None for v in chart.values)]
+    breakdowns = [
+        breakdown_chart(
+            grain, period, breakdown_kpi, breakdown_dimension, dimension, value, catalogue
+        ),
+        *_families(cells[cells["period_start"] == period], period_text),
+    ]
+    definitions = [
+        (kpi_label(kpi), _definition(kpi, catalogue, info))
+        for kpi in dict.fromkeys((*tiles, breakdown_kpi, "sipkollen_positive_share"))
+    ]
+    as_of = plain_date(info["as_of"])
+    return OverviewReport(
+        title=t("report.title"),
+        subtitle=t("report.subtitle", period=period_text, population=population),
+        footer=t("report.footer", as_of=as_of, created=plain_date(pd.Timestamp.now())),
+        suppression_note=t("report.suppression", threshold=int(info["suppression_threshold"])),
+        tiles=tile_rows,
+        trends_title=t(
+            "report.trends", grain=t(f"grain.{grain}").lower(), period=period_text, as_of=as_of
+        ),
+        trends=trends,
+        breakdowns=[chart for chart in breakdowns if chart is not None],
+        definitions=definitions,
+        language=language,
+    )
+
+
+def render_overview(report: OverviewReport) -> bytes:
+    doc = Document(report.title, report.footer, report.language)
+    doc.heading(report.title)
+    doc.paragraph(report.subtitle, bold=True)
+    doc.paragraph(report.footer)
+    doc.paragraph(report.suppression_note, size=9)
+    doc.heading(t("report.tiles"), size=12)
+    doc.table(
+        [t(f"report.columns.{c}") for c in ("kpi", "value", "n", "target", "status")],
+        [[tile.label, tile.value, tile.n, tile.target, tile.status] for tile in report.tiles],
+        widths=(70, 28, 28, 24, 30),
+        fills=[tile.status_colour for tile in report.tiles],
+    )
+    doc.heading(report.trends_title, size=12)
+    width, height = (doc.width - 6) / 2, 58.0
+    for index, chart in enumerate(report.trends):
+        if index % 2 == 0:
+            if doc.pdf.will_page_break(height):
+                doc.pdf.add_page()
+            top = doc.pdf.get_y()
+        doc.line_chart(chart, doc.pdf.l_margin + (index % 2) * (width + 6), top, width, height)
+        if index % 2 == 1 or index == len(report.trends) - 1:
+            doc.pdf.set_y(top + height + 2)
+    doc.pdf.add_page()
+    doc.heading(t("report.breakdowns"), size=12)
+    for chart in report.breakdowns:
+        doc.bar_chart(chart)
+    doc.heading(t("report.definitions"), size=12)
+    for name, text in report.definitions:
+        doc.paragraph(name, size=9, bold=True)
+        doc.paragraph(text, size=9)
+    return doc.output()
+
+
+def breakdown_chart(
+    grain: str,
+    period: pd.Timestamp,
+    kpi: str,
+    by: str,
+    dimension: str,
+    value: str,
+    catalogue: pd.DataFrame,
+) -> BarChart | None:
+    """One KPI per value of `by`, sorted by value, with the selection's own value as the
+    reference line. Codes are categories (labels), never a numeric axis."""
+    rows = query(
+        "SELECT dimension_value, value, suppressed FROM marts.kpi WHERE period_grain = ? "
+        "AND period_start = ? AND dimension = ? AND kpi = ?",
+        [grain, period, by, kpi],
+    )
+    if rows.empty:
+        return None
+    kind = kind_of(kpi, catalogue)
+    rows = rows.sort_values("value", ascending=kind == "quantile", na_position="last")
+    whole = query(
+        "SELECT value, suppressed FROM marts.kpi WHERE period_grain = ? AND period_start = ? "
+        "AND dimension = ? AND dimension_value = ? AND kpi = ?",
+        [grain, period, dimension, value, kpi],
+    )
+    reference = None
+    if len(whole) and not whole.iloc[0]["suppressed"] and pd.notna(whole.iloc[0]["value"]):
+        shown = format_value(whole.iloc[0]["value"], False, kind)
+        reference = (t("report.reference", value=shown), float(whole.iloc[0]["value"]))
+    bars = [
+        Bar(
+            value_label(by, row.dimension_value),
+            None if row.suppressed or pd.isna(row.value) else float(row.value),
+            format_value(row.value, bool(row.suppressed), kind),
+        )
+        for row in rows.itertuples()
+    ]
+    title = t(
+        "overview.breakdown_title",
+        kpi=kpi_label(kpi),
+        dimension=dimension_label(by),
+        period=period_label(grain, period, current_language()),
+    )
+    return _bar_chart(title, bars, kind, reference)
+
+
+def _tile(kpi: str, row, catalogue: pd.DataFrame, info: dict) -> Tile:
+    kind = kind_of(kpi, catalogue)
+    target, better = _target(kpi, catalogue, info)
+    status, colour = t("report.no_target"), None
+    if row is None:
+        return Tile(kpi_label(kpi), "–", "", _target_text(target, kind), status, colour)
+    suppressed = bool(row["suppressed"])
+    if target is not None and not suppressed and pd.notna(row["value"]):
+        met = row["value"] >= target if better == "higher" else row["value"] <= target
+        status = t("report.meets") if met else t("report.misses")
+        colour = COLOURS["good"] if met else COLOURS["bad"]
+    n = row["denominator"] if kind != "count" else None
+    return Tile(
+        kpi_label(kpi),
+        format_value(row["value"], suppressed, kind),
+        t("report.n", n=int(n)) if n is not None and pd.notna(n) and not suppressed else "",
+        _target_text(target, kind),
+        status,
+        colour,
+    )
+
+
+def _sipkollen_tile(grain: str, period, dimension: str, value: str) -> list[Tile]:
+    """The eight statements pooled, for the same selection; none where SIP-kollen has no such
+    breakdown (it is never split by unit or plan attributes)."""
+    if dimension != "all" and dimension not in SURVEY_DIMENSIONS:
+        return []
+    survey_grain = "year" if grain == "year" else "quarter"
+    row = query(
+        "SELECT sum(n_positive) AS positive, sum(n_applicable) AS applicable, "
+        "bool_or(suppressed) AS hidden FROM marts.sipkollen WHERE period_grain = ? "
+        "AND period_start = date_trunc(?, ?::DATE) AND dimension = ? AND dimension_value = ?",
+        [survey_grain, survey_grain, period, dimension, value],
+    ).iloc[0]
+    hidden = bool(row["hidden"]) or not row["applicable"]
+    share = None if hidden else row["positive"] / row["applicable"]
+    return [
+        Tile(
+            t("report.sipkollen_pooled", period=period_label(survey_grain, period)),
+            format_value(share, hidden, "share"),
+            "" if hidden else t("report.answers", n=int(row["applicable"])),
+            "",
+            t("report.no_target"),
+            None,
+        )
+    ]
+
+
+def _trend(
+    kpi: str, grain: str, cells: pd.DataFrame, catalogue: pd.DataFrame, info: dict, language: str
+) -> LineChart:
+    kind = kind_of(kpi, catalogue)
+    series = cells[cells["kpi"] == kpi].tail(TREND_PERIODS[grain])
+    labels = [period_label(grain, p, language) for p in series["period_start"]]
+    values = [
+        None if s or pd.isna(v) else float(v)
+        for v, s in zip(series["value"], series["suppressed"], strict=True)
+    ]
+    hidden = [label for label, v in zip(labels, values, strict=True) if v is None]
+    target, _ = _target(kpi, catalogue, info)
+    return LineChart(
+        kpi_label(kpi),
+        labels,
+        values,
+        percent=kind == "share",
+        target=(t("report.target", target=_target_text(target, kind)), target)
+        if target is not None
+        else None,
+        note=t("report.hidden_periods", periods=", ".join(hidden)) if hidden else "",
+    )
+
+
+def _families(current: pd.DataFrame, period_text: str) -> list[BarChart]:
+    charts = []
+    for family, title_key, kind in FAMILIES:
+        rows = current[current["kpi"].str.startswith(f"{family}:")]
+        if rows.empty:
+            continue
+        rows = rows.sort_values("value", ascending=False, na_position="last")
+        bars = [
+            Bar(
+                code_label(row.kpi.split(":", 1)[1]),
+                None if row.suppressed or pd.isna(row.value) else float(row.value),
+                format_value(row.value, bool(row.suppressed), kind),
+            )
+            for row in rows.itertuples()
+        ]
+        charts.append(_bar_chart(t(title_key, period=period_text), bars, kind))
+    return charts
+
+
+def _bar_chart(
+    title: str, bars: list[Bar], kind: str, reference: tuple[str, float] | None = None
+) -> BarChart:
+    known = [b.value for b in bars if b.value is not None] + ([reference[1]] if reference else [])
+    maximum = 1.0 if kind == "share" else nice_axis(max(known or [1.0]))[0]
+    return BarChart(title, bars, maximum, percent=kind == "share", reference=reference)
+
+
+def _entry(catalogue: pd.DataFrame, kpi: str) -> dict | None:
+    for code in (kpi, kpi.split(":", 1)[0]):
+        match = catalogue[catalogue["kpi"] == code]
+        if len(match):
+            return match.iloc[0].to_dict()
+    return None
+
+
+def _target(kpi: str, catalogue: pd.DataFrame, info: dict) -> tuple[float | None, str]:
+    """The catalogue's target and direction; without a catalogue, the run's meeting target is
+    the one target the marts carry (for the median days to the first meeting)."""
+    entry = _entry(catalogue, kpi)
+    if entry is not None:
+        target = entry.get("target")
+        return (None if pd.isna(target) else float(target)), str(entry.get("better") or "")
+    if kpi == "days_need_to_meeting:p50":
+        return float(info["meeting_target_days"]), "lower"
+    return None, ""
+
+
+def _target_text(target: float | None, kind: str) -> str:
+    return "" if target is None else format_value(target, False, kind)
+
+
+def _definition(kpi: str, catalogue: pd.DataFrame, info: dict) -> str:
+    entry = _entry(catalogue, kpi)
+    column = f"definition_{current_language()}"
+    if entry is not None and entry.get(column):
+        return str(entry[column])
+    return t(
+        f"definition.{kpi.split(':', 1)[0]}",
+        target=info["meeting_target_days"],
+        tolerance=info.get("follow_up_tolerance_days", 14),
+    )

@@ -1,0 +1,137 @@
+"""The overview report and the SIP-kollen handout as A4 PDFs: they open, hold the figures the
+page shows (and the published marts hold), and carry the as-of date, source, suppression note,
+interval key and a file name that says the period and the filter."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pandas as pd
+import pypdfium2
+from pypdf import PdfReader
+
+from dashboards.components import GROUP_COLOURS, format_value
+from dashboards.data import run_info
+from dashboards.formatting import file_name
+from dashboards.handout import HandoutRow, pdf_handout, sipkollen_handout
+from dashboards.report import overview_report, render_overview
+from tests.dashboards.conftest import mart, open_page
+
+TILES = (
+    "days_need_to_meeting:p50",
+    "meeting_within_target_share",
+    "follow_up_booked_share",
+    "active_plans",
+)
+A4 = (595, 842)  # points, portrait
+
+
+def _text(pdf: bytes) -> tuple[str, list[tuple[int, int]]]:
+    reader = PdfReader(io.BytesIO(pdf))
+    sizes = [(round(p.mediabox.width), round(p.mediabox.height)) for p in reader.pages]
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    return re.sub(r"\s+", " ", text), sizes
+
+
+def test_the_overview_report_holds_the_figures_on_screen(serving_db) -> None:
+    at = open_page("overview", grain="quarter")
+    period = pd.Timestamp(at.selectbox(key="w_period_quarter").value)
+    assert any("rapport (PDF)" in b.label for b in at.get("download_button"))
+    shown = {m.label: m.value for m in at.metric}
+
+    info = run_info()
+    report = overview_report(
+        info, "quarter", period, "all", "all", TILES, "meeting_within_target_share", "age_band"
+    )
+    text, sizes = _text(render_overview(report))
+    assert sizes and set(sizes) == {A4}
+    published = mart(
+        serving_db,
+        "SELECT kpi, value, denominator, suppressed FROM marts.kpi WHERE period_grain = 'quarter' "
+        "AND period_start = ? AND dimension = 'all' AND kpi IN ?",
+        [period, list(TILES)],
+    ).set_index("kpi")
+    for kpi, label, kind in (
+        ("days_need_to_meeting:p50", "Dagar från behov till första mötet (median)", "quantile"),
+        ("meeting_within_target_share", "Andel möten inom målvärdet", "share"),
+        ("follow_up_booked_share", "Andel med bokad uppföljning", "share"),
+        ("active_plans", "Aktiva planer", "count"),
+    ):
+        row = published.loc[kpi]
+        figure = format_value(row["value"], bool(row["suppressed"]), kind)
+        assert shown[label] == figure  # the page and the mart agree ...
+        assert f"{label} {figure}" in text  # ... and the report says the same
+        if kind in ("share", "quantile") and not row["suppressed"]:
+            assert f"n = {int(row['denominator'])}" in text
+    as_of = pd.Timestamp(info["as_of"]).date().isoformat()
+    assert f"Avstämningsdag {as_of}" in text and "00:00:00" not in text
+    assert "färre än 5" in text and "betyder inte noll" in text
+    # Definitions say what each tile counts, with the run's settings filled in.
+    assert "Definitioner" in text and "Målvärde 30 dagar" in text
+    # The run's 30-day target gives the median days to the first meeting a target and status.
+    assert "30 d" in text and ("Når målet" in text or "Når inte målet" in text)
+    assert "Åldersgrupp" in text  # the chosen breakdown
+    quarter = f"{period.year}-K{period.quarter}"
+    assert file_name("sip-oversikt", "quarter", period, "all", "all", "pdf") == (
+        f"sip-oversikt_{quarter}_alla.pdf"
+    )
+
+
+def test_the_handout_is_a_small_a4_pdf_for_the_filter(serving_db) -> None:
+    at = open_page("sipkollen", grain="year", dim="region_code", value="01")
+    period = pd.Timestamp(at.selectbox(key="w_period_year").value)
+    assert any("utdelningsblad (PDF" in b.label for b in at.get("download_button"))
+    assert file_name("sipkollen", "year", period, "region_code", "01", "pdf") == (
+        f"sipkollen_{period.year}_region_code-01.pdf"
+    )
+
+    long_statement = "Det var tydligt vem som gör vad och när, och vem jag kan vända mig till."
+    rows = [
+        HandoutRow(long_statement, "8 av 10 svarade Ja (40 svar)", 0.8, 0.65, 0.9),
+        HandoutRow("Jag vet vem som är min samordnare.", "För få svar för att visa", None),
+    ]
+    statements = {"q01": long_statement}
+    filtered = sipkollen_handout(
+        run_info(), "quarter", period, "region_code", "01", rows, statements
+    )
+    pdf = pdf_handout(filtered)
+    text, sizes = _text(pdf)
+    assert set(sizes) == {A4} and len(pdf) < 60_000
+    assert long_statement in text  # the whole statement, not cut
+    assert "80 %" in text and "Skyddad (för få)" in text
+    assert "Län: 01 Stockholms län" in text
+    assert "95 % konfidensintervall" in text and "källa: SIP-kollen" in text
+    assert "finns bara för alla svar" in text  # no region-wide comparison under a filter
+
+    everyone = sipkollen_handout(run_info(), "year", period, "all", "all", rows, statements)
+    assert [c.groups for c in everyone.comparisons] == [
+        ("Uppföljning", "Första SIP-mötet"),
+        ("Den enskilde", "Närstående", "Tillsammans"),
+    ]
+
+
+def test_handout_groups_are_told_apart_by_colour(serving_db) -> None:
+    """Rendered, the two meeting types' bars have two different colours, neither red nor
+    green, and the legend shows both."""
+    at = open_page("sipkollen", grain="year")
+    period = pd.Timestamp(at.selectbox(key="w_period_year").value)
+    rows = [HandoutRow("Jag blev lyssnad på.", "8 av 10 svarade Ja (40 svar)", 0.8, 0.7, 0.9)]
+    handout = sipkollen_handout(run_info(), "year", period, "all", "all", rows, {})
+    document = pypdfium2.PdfDocument(pdf_handout(handout))
+    colours: set[tuple[int, int, int]] = set()
+    for page in document:
+        image = page.render(scale=1).to_pil().convert("RGB").quantize(colors=32).convert("RGB")
+        colours |= {c for _, c in image.getcolors(4096) if _ > 30}
+
+    def rgb(hex_colour: str) -> tuple[int, int, int]:
+        return tuple(int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
+
+    def near(a, b) -> bool:
+        return sum(abs(x - y) for x, y in zip(a, b, strict=True)) < 40
+
+    used = [c for c in GROUP_COLOURS[:2] if any(near(rgb(c), seen) for seen in colours)]
+    assert len(used) == 2
+    for colour in colours:  # nothing reads as traffic-light red or green
+        r, g, b = colour
+        assert not (r > 180 and g < 80 and b < 80) and not (g > 150 and r < 80 and b < 80)
