@@ -320,6 +320,7 @@ class Document:
 
     def _axis(self, chart: BarChart, left: float, span: float) -> None:
         pdf = self.pdf
+        self._keep_together(6)  # the ticks stay on the page (each cell could break it)
         y = pdf.get_y() - 1
         pdf.set_font("Helvetica", size=SMALL - 1)
         pdf.set_text_color(90)
