@@ -98,15 +98,7 @@ def overview_report(
     language = current_language()
     catalogue = kpi_catalogue()
     period_text = period_label(grain, period, language)
-    population = (
-        t("overview.population_all")
-        if dimension == "all"
-        else t(
-            "overview.population_dim",
-            dimension=dimension_label(dimension),
-            value=value_label(dimension, value),
-        )
-    )
+    population = population_label(dimension, value)
     cells = query(
         "SELECT period_start, kpi, numerator, denominator, value, suppressed FROM marts.kpi "
         "WHERE period_grain = ? AND dimension = ? AND dimension_value = ? AND period_start <= ? "
@@ -145,6 +137,17 @@ def overview_report(
         breakdowns=[chart for chart in breakdowns if chart is not None],
         definitions=definitions,
         language=language,
+    )
+
+
+def population_label(dimension: str, value: str) -> str:
+    """Whom the overview's figures are about: 'alla planer' or 'Kommun: 0380 Uppsala'."""
+    if dimension == "all":
+        return t("overview.population_all")
+    return t(
+        "overview.population_dim",
+        dimension=dimension_label(dimension),
+        value=value_label(dimension, value),
     )
 
 

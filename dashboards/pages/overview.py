@@ -23,7 +23,7 @@ from dashboards.components import (
 from dashboards.data import query
 from dashboards.formatting import file_name
 from dashboards.i18n import code_label, dimension_label, kpi_label, t, value_label
-from dashboards.report import overview_report, render_overview
+from dashboards.report import overview_report, population_label, render_overview
 from data_contracts.contracts import KPI_DIMENSIONS
 
 DIMENSIONS = ("all", *KPI_DIMENSIONS)
@@ -67,15 +67,7 @@ if period is None:
     st.info(t("common.empty_selection"))
     st.stop()
 
-population = (
-    t("overview.population_all")
-    if dimension == "all"
-    else t(
-        "overview.population_dim",
-        dimension=dimension_label(dimension),
-        value=value_label(dimension, value),
-    )
-)
+population = population_label(dimension, value)
 period_text = period_label(grain, period)
 
 
