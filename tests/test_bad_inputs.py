@@ -508,7 +508,7 @@ def test_the_steward_sees_rejections_by_file_and_pii_per_file(corpus_run: Corpus
     }
     assert quality["sip_plans", "2026-05_empty.csv"][:2] == (
         "rejected",
-        "filen är tom (empty file)",
+        "filen är tom",
     )
     assert quality["sip_plans", "2026-08_garbage.csv"][0] == "rejected"
     assert quality["sip_plans", "2026-01_lifecare.csv"][2] == 7

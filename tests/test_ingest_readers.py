@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import re
 from pathlib import Path
 
 import duckdb
@@ -133,6 +134,27 @@ def test_header_only_file_reads_zero_rows(tmp_path: Path) -> None:
     assert (result.rows_read, rows) == (0, [])
 
 
+ENGLISH_WORDS = {
+    "file",
+    "empty",
+    "binary",
+    "content",
+    "not",
+    "text",
+    "known",
+    "column",
+    "header",
+    "error",
+    "invalid",
+    "magic",
+    "zip",
+    "the",
+    "is",
+    "no",
+    "line",
+}
+
+
 @pytest.mark.parametrize(
     ("name", "content", "reason"),
     [
@@ -151,6 +173,9 @@ def test_unreadable_files_are_rejected_with_a_reason(
     path = tmp_path / name
     path.write_bytes(content)
     con = duckdb.connect(str(tmp_path / "w.duckdb"))
-    with pytest.raises(DeliveryRejected, match=reason):
+    with pytest.raises(DeliveryRejected, match=reason) as rejected:
         read_delivery(con, path, ALIASES, _normalise, tmp_path)
     con.close()
+    # The steward reads Swedish only: no English reader or library message appended.
+    words = set(re.findall(r"[a-z]+", str(rejected.value).lower()))
+    assert not words & ENGLISH_WORDS, str(rejected.value)

@@ -82,10 +82,10 @@ def detect_encoding(path: Path) -> str:
 
 def _reject_binary(head: bytes) -> None:
     if not head.strip():
-        raise DeliveryRejected("filen är tom (empty file)")
+        raise DeliveryRejected("filen är tom")
     control = sum(1 for b in head if b < 32 and b not in (9, 10, 13))
     if b"\x00" in head or control > len(head) // 100:
-        raise DeliveryRejected("filen är inte en texttabell (binary content, not CSV text)")
+        raise DeliveryRejected("filen är inte en texttabell utan binärt innehåll")
 
 
 def detect_delimiter(header_line: str) -> str:
@@ -164,7 +164,7 @@ def _read_csv(
         mapped, unknown = map_headers(headers, aliases, normalise)
         if not mapped:
             raise DeliveryRejected(
-                "ingen känd kolumnrubrik på första raden (no known column header on line 1): "
+                "ingen känd kolumnrubrik på första raden: "
                 + ", ".join(h.strip() for h in headers[:10])
             )
         positional = [f"c{i}" for i in range(len(headers))]
@@ -183,7 +183,7 @@ def _read_csv(
                 f"CREATE OR REPLACE TEMP TABLE _delivery_read AS SELECT {select} FROM {reader}"
             )
         except duckdb.Error as exc:
-            raise DeliveryRejected(f"filen kunde inte läsas som CSV: {_first_line(exc)}") from exc
+            raise DeliveryRejected("filen kunde inte läsas som CSV") from exc
         rejects = con.execute(
             "SELECT line - 1 AS row_number, string_agg(DISTINCT error_type, ', '), "
             "any_value(csv_line) "
@@ -232,15 +232,13 @@ def _read_xlsx(
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a broken file
-        raise DeliveryRejected(f"filen kunde inte läsas som Excel (.xlsx): {exc}") from exc
+        raise DeliveryRejected("filen kunde inte läsas som Excel (.xlsx)") from exc
     try:
         rows = workbook.worksheets[0].iter_rows(values_only=True)
         headers = [str(h) if h is not None else "" for h in next(rows, ())]
         mapped, unknown = map_headers(headers, aliases, normalise)
         if not mapped:
-            raise DeliveryRejected(
-                "ingen känd kolumnrubrik på första raden (no known column header)"
-            )
+            raise DeliveryRejected("ingen känd kolumnrubrik på första raden")
         values: dict[str, list[str | None]] = {name: [] for name in mapped.values()}
         row_numbers: list[int] = []
         for number, row in enumerate(rows, start=1):
@@ -269,12 +267,12 @@ def _read_parquet(
             f"DESCRIBE SELECT * FROM read_parquet({quote_literal(str(path))})"
         ).fetchall()
     except duckdb.Error as exc:
-        raise DeliveryRejected(f"filen kunde inte läsas som Parquet: {_first_line(exc)}") from exc
+        raise DeliveryRejected("filen kunde inte läsas som Parquet") from exc
     headers = [name for name, *_ in schema]
     types = {name: str(kind).upper() for name, kind, *_ in schema}
     mapped, unknown = map_headers(headers, aliases, normalise)
     if not mapped:
-        raise DeliveryRejected("ingen känd kolumn i Parquet-filen (no known column)")
+        raise DeliveryRejected("ingen känd kolumn i Parquet-filen")
 
     def as_text(column: str) -> str:
         ref = quote_ident(column)
@@ -311,7 +309,7 @@ def read_delivery(
     """
     suffix = path.suffix.lower()
     if path.stat().st_size == 0:
-        raise DeliveryRejected("filen är tom (empty file)")
+        raise DeliveryRejected("filen är tom")
     if suffix in (".csv", ".txt"):
         return _read_csv(con, path, aliases, normalise, scratch)
     if suffix == ".xlsx":
@@ -321,7 +319,3 @@ def read_delivery(
     raise DeliveryRejected(
         f"okänt filformat {suffix or '(inget)'}; stöds: {', '.join(SUPPORTED_SUFFIXES)}"
     )
-
-
-def _first_line(exc: Exception) -> str:
-    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
