@@ -44,6 +44,10 @@ KPI_DIMENSIONS: tuple[str, ...] = (
 SURVEY_DIMENSIONS: tuple[str, ...] = ("respondent", "meeting_type", "age_band", "region_code")
 SURVEY = "sipkollen_survey"
 FIELD_TYPES = ("text", "code", "date", "boolean", "integer")
+# How often an entity is expected to be delivered (contract `deliveryCadence`, monthly when
+# unset) and after how many days without a delivery it is late.
+CADENCE_DAYS: dict[str, int] = {"daily": 1, "weekly": 7, "monthly": 31, "quarterly": 92}
+DEFAULT_CADENCE = "monthly"
 _VERSION_TOKEN = re.compile(r"contract-v(\d+(?:\.\d+){0,2})", re.IGNORECASE)
 
 
@@ -78,6 +82,7 @@ class Contract:
     fields: tuple[Field, ...]
     id_field: str | None
     source_file: str = ""
+    delivery_cadence: str = DEFAULT_CADENCE  # a key of CADENCE_DAYS
 
     def field(self, name: str) -> Field:
         for candidate in self.fields:
@@ -279,7 +284,16 @@ def _load_contract(folder: Path, entity: str, version: str) -> Contract:
     id_field = _custom(table.get("customProperties")).get("idField")
     if id_field is not None and id_field not in names:
         raise ContractError(f"{path}: idField {id_field!r} is not a field")
-    owner = next((m["username"] for m in doc["team"]["members"] if m["role"] == "owner"), "")
+    # The member's display name (a steward reads "Dataförvaltare"), else its user name.
+    owner = next(
+        (m.get("name") or m["username"] for m in doc["team"]["members"] if m["role"] == "owner"),
+        "",
+    )
+    cadence = str(top.get("deliveryCadence", DEFAULT_CADENCE))
+    if cadence not in CADENCE_DAYS:
+        raise ContractError(
+            f"{path}: deliveryCadence {cadence!r} is not one of {', '.join(CADENCE_DAYS)}"
+        )
     return Contract(
         entity=entity,
         version=str(doc["version"]),
@@ -289,6 +303,7 @@ def _load_contract(folder: Path, entity: str, version: str) -> Contract:
         fields=tuple(fields),
         id_field=id_field,
         source_file=str(path.relative_to(folder)),
+        delivery_cadence=cadence,
     )
 
 
