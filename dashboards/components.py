@@ -62,6 +62,14 @@ def url_select(
     return value
 
 
+_MARKDOWN_SPECIAL = "\\`*_{}[]()#+-.!|<>~$:"
+
+
+def escape_markdown(text: str) -> str:
+    """Text from the data shown literally inside Markdown: no links, emphasis, colours or maths."""
+    return "".join(f"\\{c}" if c in _MARKDOWN_SPECIAL else c for c in text)
+
+
 def format_value(value: float | None, suppressed: bool, kind: str) -> str:
     """A figure as shown to people: suppressed cells say so, never 0."""
     if suppressed:

@@ -64,7 +64,6 @@ def describe_rule(contract: Contract, rule: str) -> RuleText:
     expected = entry["expected_sv"].format(
         field=field.label_sv,
         codes=", ".join(f"{code} ({label})" for code, label in (field.codes or {}).items()),
-        pattern=field.pattern or "",
         description=field.description_sv,
         earlier=_label_of(contract, earlier) if earlier else "",
         parent=load_contract(parent).title_sv if parent else "",

@@ -1,4 +1,5 @@
-"""The Dagster code location: every asset, check, resource, job and sensor, assembled here."""
+"""The Dagster code location: every asset, check, resource, job, sensor and schedule, assembled
+here."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from assets.model.assets import model_assets
 from assets.publish.assets import publish_assets
 from assets.validate import validate_assets
 from pipelines.resources import build_resources
-from pipelines.sensors import build_landing_sensor
+from pipelines.schedules import build_nightly_schedule
+from pipelines.sensors import build_landing_sensor, steward_alert_sensor, steward_failure_sensor
 
 all_assets = [*ingest_assets, *validate_assets, *model_assets, *kpi_stage_assets, *publish_assets]
 
@@ -23,7 +25,8 @@ sip_all = define_asset_job(
 defs = Definitions(
     assets=all_assets,
     jobs=[sip_all],
-    sensors=[build_landing_sensor(sip_all)],
+    sensors=[build_landing_sensor(sip_all), steward_alert_sensor, steward_failure_sensor],
+    schedules=[build_nightly_schedule(sip_all)],
     resources=build_resources(),
     # DuckDB allows one writer per file: run steps one after another in one process.
     executor=in_process_executor,

@@ -1,4 +1,5 @@
-"""Start a run when a delivery lands in, changes in, or leaves the landing folder."""
+"""Start a run when a delivery lands in, changes in, or leaves the landing folder; and mail the
+steward after each run (pipelines.alerts)."""
 
 from __future__ import annotations
 
@@ -6,17 +7,25 @@ import hashlib
 from pathlib import Path
 
 from dagster import (
+    DagsterRunStatus,
     DefaultSensorStatus,
     JobDefinition,
     RunRequest,
+    RunStatusSensorContext,
     SensorEvaluationContext,
     SensorResult,
     SkipReason,
+    run_status_sensor,
     sensor,
 )
 
+from assets.resources import SipSettings
 from data_contracts.contracts import ENTITIES
 from data_contracts.settings import Settings
+from pipelines.alerts import MailSettings, collect_alert, compose, send
+
+# The landing fingerprint a run was started for: the nightly schedule compares it.
+FINGERPRINT_TAG = "sip/landing_fingerprint"
 
 
 def landing_fingerprint(landing_dir: Path) -> str:
@@ -45,6 +54,40 @@ def build_landing_sensor(job: JobDefinition):
         fingerprint = landing_fingerprint(landing_dir)
         if fingerprint == context.cursor:
             return SkipReason(f"no new or changed delivery in {landing_dir}")
-        return SensorResult(run_requests=[RunRequest(run_key=fingerprint)], cursor=fingerprint)
+        return SensorResult(
+            run_requests=[RunRequest(run_key=fingerprint, tags={FINGERPRINT_TAG: fingerprint})],
+            cursor=fingerprint,
+        )
 
     return landing_folder_sensor
+
+
+def _mail_steward(sip: SipSettings, run_failed: bool) -> SkipReason | None:
+    mail = MailSettings.from_env()
+    if mail is None:
+        return SkipReason("alerts are off: SIP_SMTP_HOST is not set")
+    settings = sip.get()
+    alert = collect_alert(settings.warehouse, settings.quarantine_share_limit)
+    if not alert and not run_failed:
+        return SkipReason("nothing to report")
+    send(compose(alert, mail, settings.quarantine_share_limit, run_failed), mail)
+    return None
+
+
+@run_status_sensor(
+    run_status=DagsterRunStatus.SUCCESS,
+    default_status=DefaultSensorStatus.RUNNING,
+    description="Mails the steward after a run that rejected a file, found personal data, "
+    "quarantined more than the limit or left a delivery late.",
+)
+def steward_alert_sensor(context: RunStatusSensorContext, sip: SipSettings):
+    return _mail_steward(sip, run_failed=False)
+
+
+@run_status_sensor(
+    run_status=DagsterRunStatus.FAILURE,
+    default_status=DefaultSensorStatus.RUNNING,
+    description="Mails the steward that a run failed, with what it had checked.",
+)
+def steward_failure_sensor(context: RunStatusSensorContext, sip: SipSettings):
+    return _mail_steward(sip, run_failed=True)

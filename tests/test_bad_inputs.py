@@ -387,7 +387,7 @@ CORPUS = [
         "sip_plans",
         "2026-08_garbage.csv",
         bytes(range(256)) * 8,
-        rejected="binary",
+        rejected="binärt",
     ),
     _delivery("sip_meetings", "2026-02.csv", MEETING_HEADER, MEETINGS),
     _delivery("sip_participants", "2026-02.csv", PARTICIPANT_HEADER, PARTICIPANTS),
@@ -582,12 +582,19 @@ def test_no_personal_data_on_the_steward_page(
     app = AppTest.from_file(
         str(Path(__file__).resolve().parents[1] / "dashboards" / "app.py"), default_timeout=120
     )
+    [(delivery,)] = rows(
+        corpus_run.settings.serving_path,
+        "SELECT entity || '/' || file FROM marts.data_quality WHERE entity = ? "
+        "ORDER BY pii_findings DESC, file LIMIT 1",
+        [entity],
+    )
     app.query_params["entity"] = entity
+    app.query_params["delivery"] = delivery  # its fix list shows the masked values
     app.switch_page("pages/steward.py")
     app.run()
     assert not app.exception, [e.message for e in app.exception]
     text = _rendered_text(app)
-    assert "[personnummer]" in text or entity == "sipkollen"  # the quarantine is on the page
+    assert "[personnummer]" in text or entity == "sipkollen"  # the fix list is on the page
     _assert_no_pii(text, f"the steward page ({entity})")
 
 
@@ -598,7 +605,8 @@ def test_freshness_has_one_row_per_entity(corpus_run: CorpusRun) -> None:
     ) == [
         ("sip_deviations", "2026-02.csv", date(2026, 2, 10)),
         ("sip_meetings", "2026-02.csv", date(2026, 2, 1)),
-        ("sip_participants", "2026-02.csv", None),  # participants carry no dates
+        # Participants carry no dates: theirs is the latest event of the meetings they attend.
+        ("sip_participants", "2026-02.csv", date(2026, 1, 10)),
         ("sip_plans", "2026-07_truncated.csv", date(2026, 2, 4)),  # rejected files don't count
         ("sipkollen", "2026-02.csv", date(2026, 2, 5)),
     ]

@@ -45,9 +45,7 @@ def _latest_event_sql(entity: str) -> str:
         link = next(f for f in load_contract(entity).fields if f.references)
         parent, key = link.references.split(".")
         dates = _event_dates(parent, "p")
-        source += (
-            f" JOIN model.{parent} AS p ON p.{quote_ident(key)} = c.{quote_ident(link.name)}"
-        )
+        source += f" JOIN model.{parent} AS p ON p.{quote_ident(key)} = c.{quote_ident(link.name)}"
     return (
         f"SELECT {quote_literal(entity)} AS entity, "
         f"max(greatest({', '.join(dates)}, NULL::DATE)) AS d FROM {source}"
@@ -90,7 +88,7 @@ def freshness_sql() -> str:
     return f"""
         WITH cadence AS ({_cadence_sql()}),
         latest AS (
-            SELECT d.entity, arg_max(d.file, t.delivered_at) AS latest_file,
+            SELECT d.entity, max(d.file) AS latest_file,
                    max(t.delivered_at) AS delivered_at
             FROM meta.deliveries AS d JOIN _delivered AS t USING (entity, file)
             WHERE d.status <> 'rejected' GROUP BY d.entity
@@ -104,16 +102,16 @@ def freshness_sql() -> str:
 
 
 def _register_rule_texts(con: duckdb.DuckDBPyConnection) -> None:
-    """`_rule_texts(entity, rule, field, rule_name, expected)` for every rule broken."""
+    """`_rule_texts(entity, rule, rule_title, rule_name, field, field_label, expected)` for every
+    rule broken, from the rule catalogue."""
     pairs = con.execute("SELECT DISTINCT entity, unnest(rules) FROM quarantine.rows").fetchall()
     texts = [
-        (entity, rule, text.field, text.title_sv, text.expected_sv)
+        (entity, rule, text.title_sv, text.name_sv, text.field, text.field_label, text.expected_sv)
         for entity, rule in pairs
         for text in [describe_rule(load_contract(entity), rule)]
     ]
-    frame = pd.DataFrame(
-        texts, columns=["entity", "rule", "field", "rule_name", "expected"], dtype="string"
-    )
+    columns = ["entity", "rule", "rule_title", "rule_name", "field", "field_label", "expected"]
+    frame = pd.DataFrame(texts, columns=columns, dtype="string")
     con.register("_rule_texts_frame", frame)
     con.execute("CREATE OR REPLACE TEMP TABLE _rule_texts AS SELECT * FROM _rule_texts_frame")
     con.unregister("_rule_texts_frame")
@@ -151,7 +149,8 @@ def build_quality_marts(con: duckdb.DuckDBPyConnection, landing_dir: Path) -> No
     con.execute(
         """
         CREATE OR REPLACE TABLE marts.data_quality_rules AS
-        SELECT q.entity, q.file, q.rule, t.rule_name, t.field, t.expected,
+        SELECT q.entity, q.file, q.rule, t.rule_title, t.rule_name, t.field, t.field_label,
+               t.expected,
                count(*)::BIGINT AS rows_failed
         FROM (SELECT entity, file, unnest(rules) AS rule FROM quarantine.rows) AS q
         JOIN _rule_texts AS t USING (entity, rule)
@@ -170,18 +169,18 @@ def build_quality_marts(con: duckdb.DuckDBPyConnection, landing_dir: Path) -> No
         ),
         top_rules AS (
             SELECT entity, file,
-                   list(rule_name || ' (' || rows_failed || ')'
+                   list(rule_title || ' (' || rows_failed || ')'
                         ORDER BY rows_failed DESC, rule)[1:{TOP_RULES}] AS top_rules
             FROM marts.data_quality_rules GROUP BY ALL
         )
-        SELECT d.entity, d.file,
+        SELECT d.entity, d.file, d.rows_read, coalesce(a.n, 0)::BIGINT AS rows_accepted,
+               coalesce(q.n, 0)::BIGINT AS rows_quarantined, d.contract_version, d.loaded_at,
                CASE WHEN d.status = 'rejected' THEN 'rejected'
                     WHEN coalesce(q.n, 0) > 0 THEN 'accepted_with_errors'
                     ELSE 'accepted' END AS verdict,
-               c.change, d.rows_read, coalesce(a.n, 0)::BIGINT AS rows_accepted,
-               coalesce(q.n, 0)::BIGINT AS rows_quarantined, coalesce(q.pii, 0)::BIGINT AS pii_findings,
-               coalesce(r.top_rules, []) AS top_rules, d.contract_version, t.delivered_at,
-               d.loaded_at, d.status, d.error, d.dialect, d.unknown_columns
+               c.change, coalesce(q.pii, 0)::BIGINT AS pii_findings,
+               coalesce(r.top_rules, []) AS top_rules, t.delivered_at, d.status, d.error,
+               d.dialect, d.unknown_columns
         FROM meta.deliveries AS d
         LEFT JOIN accepted AS a USING (entity, file)
         LEFT JOIN quarantined AS q USING (entity, file)

@@ -1,4 +1,8 @@
-"""Data steward: deliveries, rule failures, the masked quarantine, freshness and the contracts."""
+"""Data steward: a verdict per delivery, late deliveries, a masked fix list per delivery for the
+source system, rule failures, freshness, and the contracts with their changelog."""
+
+from datetime import date
+from pathlib import PurePath
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -6,6 +10,8 @@ import streamlit as st
 
 from dashboards.components import (
     COLOURS,
+    download_buttons,
+    escape_markdown,
     explain_if_empty,
     page_header,
     show_chart,
@@ -15,6 +21,7 @@ from dashboards.components import (
 )
 from dashboards.data import query
 from dashboards.i18n import t
+from data_contracts.changelog import contract_changes
 from data_contracts.contracts import ENTITIES, load_contracts, load_survey
 from data_contracts.pii import mask_text
 
@@ -22,50 +29,157 @@ info = page_header("steward.title", t("steward.intro"))
 if info is None:
     st.stop()
 
+CONTRACTS = load_contracts()
+
+
+def entity_label(entity: str) -> str:
+    return CONTRACTS[entity].title_sv if entity in CONTRACTS else entity
+
 
 def labels(frame: pd.DataFrame) -> dict[str, str]:
     return {c: t(f"steward.columns.{c}") for c in frame.columns}
 
 
-deliveries_tab, rules_tab, quarantine_tab, freshness_tab, contracts_tab = st.tabs(
+def plain(value: object) -> str:
+    """A value from the data, masked and safe to put into Markdown."""
+    return escape_markdown(mask_text(str(value)))
+
+
+deliveries = query(
+    "SELECT entity, file, verdict, change, rows_read, rows_accepted, rows_quarantined, "
+    "pii_findings, array_to_string(top_rules, '; ') AS top_rules, contract_version, "
+    "delivered_at, coalesce(error, '') AS error FROM marts.data_quality ORDER BY entity, file"
+)
+freshness = query(
+    "SELECT entity, latest_file, delivered_at::DATE AS delivered_at, cadence, next_due, "
+    "current_date - delivered_at::DATE AS days_since_delivery, "
+    "coalesce(current_date > next_due, true) AS late, latest_event_date "
+    "FROM marts.freshness ORDER BY entity"
+)
+
+# What needs the steward first: personal data and late deliveries, above every tab.
+for row in deliveries[deliveries["pii_findings"] > 0].itertuples():
+    st.error(
+        t(
+            "steward.pii_alert",
+            entity=entity_label(row.entity),
+            file=plain(row.file),
+            count=row.pii_findings,
+        ),
+        icon="🔒",
+    )
+for row in freshness[freshness["late"]].itertuples():
+    entity = entity_label(row.entity)
+    if pd.isna(row.delivered_at):
+        st.warning(t("steward.never_delivered", entity=entity), icon="⏰")
+    else:
+        st.warning(
+            t(
+                "steward.late_alert",
+                entity=entity,
+                days=row.days_since_delivery,
+                cadence=t(f"steward.cadences.{row.cadence}"),
+                due=pd.Timestamp(row.next_due).date().isoformat(),
+            ),
+            icon="⏰",
+        )
+
+deliveries_tab, fix_tab, rules_tab, freshness_tab, contracts_tab = st.tabs(
     [
         t("steward.deliveries"),
+        t("steward.fix_list"),
         t("steward.rules"),
-        t("steward.quarantine"),
         t("steward.freshness"),
         t("steward.contracts"),
     ]
 )
 with deliveries_tab:
-    deliveries = query(
-        "SELECT entity, file, rows_read, rows_accepted, rows_quarantined, pii_findings, status, "
-        "error, contract_version, loaded_at FROM marts.data_quality ORDER BY entity, file"
-    )
-    pii = int(deliveries["pii_findings"].sum()) if len(deliveries) else 0
-    if pii:
-        st.error(t("steward.pii_alert", count=pii))
-    for row in deliveries[deliveries["status"] == "rejected"].itertuples():
-        st.error(f"{row.entity}/{row.file}: {row.error}")
+    # One red line per delivery the source system must act on: rejected, or rows in quarantine.
+    for row in deliveries[deliveries["verdict"] != "accepted"].itertuples():
+        common = {
+            "verdict": t(f"steward.verdicts.{row.verdict}"),
+            "entity": entity_label(row.entity),
+            "file": plain(row.file),
+            "version": plain(row.contract_version or "–"),
+            "change": t(f"steward.changes.{row.change}"),
+        }
+        if row.verdict == "rejected":
+            st.error(t("steward.verdict_rejected", error=plain(row.error), **common), icon="⛔")
+        else:
+            st.error(
+                t(
+                    "steward.verdict_errors",
+                    quarantined=row.rows_quarantined,
+                    read=row.rows_read,
+                    rules=plain(row.top_rules),
+                    **common,
+                ),
+                icon="⚠️",
+            )
+    accepted = int((deliveries["verdict"] == "accepted").sum())
+    if accepted:
+        st.success(t("steward.all_accepted", count=accepted))
     if not explain_if_empty(deliveries, 0):
-        table_with_downloads(deliveries, "leveranser", labels(deliveries))
+        shown = deliveries.assign(
+            entity=deliveries["entity"].map(entity_label),
+            verdict=deliveries["verdict"].map(lambda v: t(f"steward.verdicts.{v}")),
+            change=deliveries["change"].map(lambda c: t(f"steward.changes.{c}")),
+        )
+        table_with_downloads(shown, "leveranser", labels(shown))
+
+with fix_tab:
+    st.write(t("steward.fix_list_intro"))
+    with_errors = deliveries[deliveries["rows_quarantined"] > 0]
+    options = [f"{row.entity}/{row.file}" for row in with_errors.itertuples()]
+    chosen = url_select(
+        t("steward.delivery"),
+        options,
+        "delivery",
+        lambda key: f"{entity_label(key.split('/', 1)[0])} · {key.split('/', 1)[1]}",
+    )
+    if chosen is None:
+        st.success(t("steward.no_fix_list"))
+    else:
+        entity, file = chosen.split("/", 1)
+        fixes = query(
+            "SELECT q.line_number, q.entity_id, r.field_label, "
+            "CASE WHEN r.field IS NULL THEN json_extract_string(q.record, 'line') "
+            "ELSE json_extract_string(q.record, r.field) END AS value, "
+            "r.rule_name, r.expected "
+            "FROM (SELECT entity, file, line_number, entity_id, record, unnest(rules) AS rule "
+            "      FROM marts.quarantine WHERE entity = ? AND file = ?) AS q "
+            "JOIN marts.data_quality_rules AS r USING (entity, file, rule) "
+            "ORDER BY q.line_number, r.rule_name, r.field_label",
+            [entity, file],
+        )
+        # The pipeline masked personal data already; mask again so nothing can slip through.
+        for column in ("entity_id", "value"):
+            fixes[column] = fixes[column].map(mask_text, na_action="ignore")
+        shown = fixes.rename(columns=labels(fixes))
+        st.dataframe(shown, width="stretch", hide_index=True)
+        # Named by the delivery and the day the list was made, for the source's administrator.
+        name = f"rattningslista_{entity}_{PurePath(file).stem}_{date.today().isoformat()}"
+        download_buttons(shown, mask_text(name))
 
 with rules_tab:
-    entity = url_select(t("steward.entity"), ENTITIES, "entity")
+    entity = url_select(t("steward.entity"), ENTITIES, "entity", entity_label)
     rules = query(
-        "SELECT file, rule, rows_failed FROM marts.data_quality_rules WHERE entity = ? "
-        "ORDER BY rows_failed DESC",
+        "SELECT file, rule_title, expected, rows_failed FROM marts.data_quality_rules "
+        "WHERE entity = ? ORDER BY rows_failed DESC, rule_title",
         [entity],
     )
     if rules.empty:
         st.success(t("steward.no_quarantine"))
     else:
         per_rule = (
-            rules.groupby("rule", as_index=False)["rows_failed"].sum().sort_values("rows_failed")
+            rules.groupby("rule_title", as_index=False)["rows_failed"]
+            .sum()
+            .sort_values("rows_failed")
         )
         fig = go.Figure(
             go.Bar(
                 x=per_rule["rows_failed"],
-                y=per_rule["rule"],
+                y=per_rule["rule_title"],
                 orientation="h",
                 marker_color=COLOURS["main"],
                 text=per_rule["rows_failed"],
@@ -75,44 +189,32 @@ with rules_tab:
         show_chart(
             style(
                 fig,
-                t("steward.rules_title", entity=entity),
+                t("steward.rules_title", entity=entity_label(entity)),
                 height=max(360, 60 + 40 * len(per_rule)),
             )
         )
         table_with_downloads(rules, f"regelbrott_{entity}", labels(rules))
 
-with quarantine_tab:
-    files = query(
-        "SELECT DISTINCT file FROM marts.quarantine WHERE entity = ? ORDER BY file", [entity]
-    )["file"].tolist()
-    chosen_file = url_select(
-        t("steward.file"), ["*", *files], "file", lambda f: t("common.all") if f == "*" else f
-    )
-    quarantine = query(
-        "SELECT file, row_number, entity_id, array_to_string(rules, ', ') AS rules, record "
-        "FROM marts.quarantine WHERE entity = ? AND (? = '*' OR file = ?) "
-        "ORDER BY file, row_number LIMIT 5000",
-        [entity, chosen_file, chosen_file],
-    )
-    if quarantine.empty:
-        st.success(t("steward.no_quarantine"))
-    else:
-        # The pipeline masked personal data already; mask again so nothing can slip through.
-        for column in ("entity_id", "record"):
-            quarantine[column] = quarantine[column].map(mask_text, na_action="ignore")
-        table_with_downloads(quarantine, f"karantan_{entity}", labels(quarantine))
-
 with freshness_tab:
-    freshness = query(
-        "SELECT entity, latest_file, loaded_at, latest_event_date FROM marts.freshness"
+    shown = freshness.assign(
+        entity=freshness["entity"].map(entity_label),
+        cadence=freshness["cadence"].map(lambda c: t(f"steward.cadences.{c}")),
+        late=freshness["late"].map(
+            lambda late: t("steward.answer_yes") if late else t("steward.answer_no")
+        ),
     )
-    table_with_downloads(freshness, "aktualitet", labels(freshness))
+    table_with_downloads(shown, "aktualitet", labels(shown))
 
 with contracts_tab:
-    for name, contract in load_contracts().items():
+    for name, contract in CONTRACTS.items():
         with st.expander(f"{contract.title_sv} ({name})"):
             st.caption(
-                t("steward.contract_version", version=contract.version, owner=contract.owner)
+                t(
+                    "steward.contract_version",
+                    version=contract.version,
+                    owner=contract.owner,
+                    cadence=t(f"steward.cadences.{contract.delivery_cadence}"),
+                )
             )
             st.write(contract.description_sv)
             fields = pd.DataFrame(
@@ -129,6 +231,12 @@ with contracts_tab:
                 }
             )
             st.dataframe(fields, width="stretch", hide_index=True)
+            st.subheader(t("steward.changelog"), divider=False)
+            changes = pd.DataFrame([c.__dict__ for c in contract_changes(name)])
+            if changes.empty:
+                st.caption(t("steward.first_version"))
+            else:
+                st.dataframe(changes.rename(columns=labels(changes)), hide_index=True)
     survey = load_survey()
     with st.expander(f"{t('steward.survey')} {survey.version}"):
         st.dataframe(
