@@ -16,6 +16,7 @@ import pytest
 from playwright.sync_api import expect
 
 from dashboards.components import format_value
+from data_contracts.contracts import load_contract
 from tests.conftest import PipelineRun
 from tests.processes import free_port, start_in_own_group, stop_group
 
@@ -234,28 +235,66 @@ def test_steward_page_shows_the_published_deliveries_and_rule_failures(
             "FROM marts.data_quality WHERE rows_quarantined > 0 ORDER BY entity, file LIMIT 1"
         ).fetchone()
         failure = con.execute(
-            "SELECT file, rule, rows_failed FROM marts.data_quality_rules "
+            "SELECT file, rule_title, expected, rows_failed FROM marts.data_quality_rules "
             "WHERE entity = 'sipkollen' ORDER BY file LIMIT 1"
         ).fetchone()
     page = _open(browser, served_app + "/dataforvaltning", "steward")
     published = [str(v) for v in delivery]
-    assert _grid_row(page, delivery[0], lambda cells: cells[1:6] == published)[1:6] == published
+
+    def counts(cells: list[str]) -> list[str]:  # file, then the counts after verdict and change
+        return cells[1:2] + cells[4:8]
+
+    assert counts(_grid_row(page, delivery[0], lambda cells: counts(cells) == published)) == (
+        published
+    )
     page.screenshot(path=ARTIFACTS / "steward.png", full_page=True)
 
     page.get_by_role("tab", name="Regelbrott per fil och regel").click()
-    _choose(page, "Entitet", "sipkollen")
+    _choose(page, "Entitet", "SIP-kollen")
     assert "entity=sipkollen" in page.url
     published = [str(v) for v in failure]
     assert _grid_row(page, failure[0], lambda cells: cells == published) == published
     page.screenshot(path=ARTIFACTS / "steward_rules.png", full_page=True)
 
-    page.get_by_role("tab", name="Karantän (personuppgifter maskerade)").click()
-    _settle(page)
-    record = _grid_row(page, failure[0], lambda cells: len(cells) == 5)[4]
-    assert "[telefon]" in record  # the record, masked
-    assert "070-123" not in page.content()
-
     page.get_by_role("tab", name="Datakontrakt").click()
     _settle(page)
     assert "SIP-planer" in page.inner_text("body")
+    assert "ägare Dataförvaltare" in page.inner_text("body")
+    page.close()
+
+
+def test_steward_goes_from_the_red_delivery_line_to_a_masked_fix_list(
+    served_app, browser, demo_pipeline
+) -> None:
+    with duckdb.connect(str(demo_pipeline.settings.serving_path), read_only=True) as con:
+        # The demo plants a phone number in a SIP-kollen comment: a delivery with errors.
+        entity, file, quarantined = con.execute(
+            "SELECT entity, file, rows_quarantined FROM marts.data_quality "
+            "WHERE pii_findings > 0 ORDER BY entity, file LIMIT 1"
+        ).fetchone()
+    title = load_contract(entity).title_sv
+    page = _open(browser, served_app + "/dataforvaltning", "steward_lines")
+    red_line = (
+        page.locator("[data-testid='stAlertContentError']")
+        .filter(has_text=file)
+        .filter(has_text="Godkänd med fel")
+        .first
+    )
+    expect(red_line).to_contain_text(f"Godkänd med fel: {title}, {file} – {quarantined} av")
+    page.screenshot(path=ARTIFACTS / "steward_verdicts.png", full_page=True)
+
+    page.get_by_role("tab", name="Rättningslista (personuppgifter maskerade)").click()
+    _settle(page)
+    _choose(page, "Leverans", f"{title} · {file}")
+    cells = _grid_row(page, "[telefon]", lambda cells: len(cells) == 6)
+    assert cells[3] == "[telefon]" and cells[4] == "Personuppgift i leveransen", cells
+    page.screenshot(path=ARTIFACTS / "steward_fix_list.png", full_page=True)
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Ladda ned CSV").first.click()  # the open tab's
+    stem = Path(file).stem
+    assert download.value.suggested_filename.startswith(f"rattningslista_{entity}_{stem}_20")
+    text = Path(download.value.path()).read_text(encoding="utf-8-sig")
+    assert "Rad i filen;Id;Fält;Värde (maskerat);Regel;Förväntat" in text
+    assert "[telefon]" in text and "Personuppgift i leveransen" in text
+    assert "070-123" not in text and "070-123" not in page.content()
     page.close()
