@@ -223,6 +223,17 @@ def test_the_steward_page_warns_of_the_late_delivery_and_lists_the_fixes(
     assert "ägare Dataförvaltare" in owners and "dataforvaltare" not in owners
 
 
+def _after_the_run(steward_run: StewardRun):
+    """The real sensor's context for the real second run's success."""
+    return build_run_status_sensor_context(
+        sensor_name="steward_alert_sensor",
+        dagster_event=steward_run.result.get_run_success_event(),
+        dagster_instance=steward_run.instance,
+        dagster_run=steward_run.result.dagster_run,
+        resources={"sip": SipSettings.from_settings(steward_run.settings)},
+    )
+
+
 class _Inbox:
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
@@ -249,14 +260,7 @@ def test_the_steward_is_mailed_the_counts_and_no_personal_data(
             "SIP_DASHBOARD_URL": "https://sip.region.example/",
         }.items():
             monkeypatch.setenv(name, value)
-        context = build_run_status_sensor_context(
-            sensor_name="steward_alert_sensor",
-            dagster_event=steward_run.result.get_run_success_event(),
-            dagster_instance=steward_run.instance,
-            dagster_run=steward_run.result.dagster_run,
-            resources={"sip": SipSettings.from_settings(steward_run.settings)},
-        )
-        steward_alert_sensor(context)
+        steward_alert_sensor(_after_the_run(steward_run))
     finally:
         server.stop()
     [message] = inbox.messages
@@ -294,14 +298,7 @@ def test_no_mail_and_no_error_while_smtp_is_not_configured(
     from pipelines.sensors import steward_alert_sensor
 
     monkeypatch.delenv("SIP_SMTP_HOST", raising=False)
-    context = build_run_status_sensor_context(
-        sensor_name="steward_alert_sensor",
-        dagster_event=steward_run.result.get_run_success_event(),
-        dagster_instance=steward_run.instance,
-        dagster_run=steward_run.result.dagster_run,
-        resources={"sip": SipSettings.from_settings(steward_run.settings)},
-    )
-    assert isinstance(steward_alert_sensor(context), SkipReason)
+    assert isinstance(steward_alert_sensor(_after_the_run(steward_run)), SkipReason)
 
 
 def test_nightly_schedule_runs_only_when_the_landing_folder_changed_since_the_last_run(
