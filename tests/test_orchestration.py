@@ -22,19 +22,21 @@ ROOT = Path(__file__).resolve().parents[1]
 GROUPS = {"ingest", "validate", "model", "kpi", "publish"}
 
 
-def test_definitions_hold_every_group_the_job_and_the_sensor() -> None:
+def test_definitions_hold_every_group_the_job_the_sensors_and_the_schedule() -> None:
     repository = defs.get_repository_def()
     nodes = repository.asset_graph.asset_nodes
     assert {node.group_name for node in nodes} == GROUPS
     job = defs.resolve_job_def("sip_all")
     assert job.asset_layer.executable_asset_keys == {node.key for node in nodes}
-    [sensor] = repository.sensor_defs
-    assert sensor.job_name == "sip_all"
+    sensors = {s.name: s for s in repository.sensor_defs}
+    assert sensors["landing_folder_sensor"].job_name == "sip_all"
+    assert {"steward_alert_sensor", "steward_failure_sensor"} <= set(sensors)
+    assert [s.name for s in repository.schedule_defs] == ["nightly_catch_up"]
     assert {"duckdb", "sip"} <= set(repository.get_top_level_resources())
 
 
 def _tick(cursor: str | None, instance: DagsterInstance):
-    [sensor] = defs.get_repository_def().sensor_defs
+    sensor = defs.resolve_sensor_def("landing_folder_sensor")
     return sensor(build_sensor_context(cursor=cursor, instance=instance))
 
 
