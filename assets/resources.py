@@ -21,6 +21,7 @@ class SipSettings(ConfigurableResource):
     suppression_threshold: int
     show_comments: bool
     memory_limit: str
+    quarantine_share_limit: float
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SipSettings:

@@ -31,6 +31,7 @@ ENV_VARS: dict[str, str] = {
     "suppression_threshold": "SIP_SUPPRESSION_THRESHOLD",
     "show_comments": "SIP_SHOW_COMMENTS",
     "memory_limit": "SIP_DUCKDB_MEMORY_LIMIT",
+    "quarantine_share_limit": "SIP_QUARANTINE_SHARE_LIMIT",
 }
 
 
@@ -45,6 +46,13 @@ def _boolean(raw: str) -> bool:
     if word in {"0", "false", "no", "nej", "off"}:
         return False
     raise ValueError("expected true/false")
+
+
+def _share(raw: str) -> float:
+    value = float(raw)
+    if not 0 <= value <= 1:
+        raise ValueError("expected a share between 0 and 1")
+    return value
 
 
 def _optional_path(raw: str) -> Path | None:
@@ -66,6 +74,7 @@ _PARSERS: dict[str, Callable[[str], object]] = {
     "suppression_threshold": _whole_number,
     "show_comments": _boolean,
     "memory_limit": str,
+    "quarantine_share_limit": _share,
 }
 
 
@@ -86,6 +95,8 @@ class Settings:
     show_comments: bool = False
     # Two cores and a 4 GiB budget for the whole pipeline: DuckDB spills to disk beyond this.
     memory_limit: str = "3GB"
+    # Above this share of an entity's rows in quarantine the run warns and the steward is told.
+    quarantine_share_limit: float = 0.1
 
     @property
     def serving_path(self) -> Path:

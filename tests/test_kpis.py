@@ -253,7 +253,8 @@ def build_model(con: duckdb.DuckDBPyConnection, rows: dict, as_of: date = AS_OF)
                 values,
             )
     con.execute(
-        "CREATE TABLE model.run_params AS SELECT ?::DATE AS as_of, 30 AS meeting_target_days, "
+        "CREATE TABLE model.run_params AS SELECT ?::DATE AS as_of, current_date AS run_date, "
+        "30 AS meeting_target_days, "
         "14 AS follow_up_tolerance_days, 5 AS suppression_threshold, false AS show_comments",
         [as_of],
     )

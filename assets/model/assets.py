@@ -1,9 +1,14 @@
-"""The model: the current state of every entity, and the run's parameters.
+"""The model: every entity as known on the as-of date, built once for all KPIs.
 
 Deliveries may be cumulative or delta exports, so the current state of an id is its accepted
 row from the last delivery (lexical file order) that mentions it. Only accepted rows take part:
-a quarantined row never replaces a good one.
+a quarantined row never replaces a good one. From that state, `sql/<entity>.sql` removes what
+had not happened by the as-of date (SPEC §4): the KPI SQL reads `model.*` and needs no as-of
+logic of its own, and an earlier as-of date changes which events count, never which rows are
+accepted.
 """
+
+from pathlib import Path
 
 import duckdb
 from dagster import AssetExecutionContext, AssetSpec, MaterializeResult, multi_asset
@@ -37,11 +42,21 @@ def current_state_sql(entity: str) -> str:
     """
 
 
+SQL_DIR = Path(__file__).parent / "sql"
+
+
+def as_of_view_sql(entity: str) -> str:
+    """The entity as known on the as-of date (`model.run_params`), from its current state."""
+    as_of_view = (SQL_DIR / f"{entity}.sql").read_text(encoding="utf-8")
+    return f"WITH current AS ({current_state_sql(entity)}) {as_of_view}"
+
+
 def build_model(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     con.execute("CREATE SCHEMA IF NOT EXISTS model")
     counts: dict[str, int] = {}
+    # In ENTITIES order: plans first, whose as-of view the other entities follow.
     for entity in ENTITIES:
-        con.execute(f"CREATE OR REPLACE TABLE model.{entity} AS {current_state_sql(entity)}")
+        con.execute(f"CREATE OR REPLACE TABLE model.{entity} AS {as_of_view_sql(entity)}")
         counts[entity] = con.execute(f"SELECT count(*) FROM model.{entity}").fetchone()[0]
     return counts
 
@@ -53,11 +68,11 @@ def build_model(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
             group_name="model",
             kinds={"duckdb"},
             deps=[f"validated_{entity}"],
-            description=f"Current state of {entity}: last accepted row per id (model.{entity}).",
+            description=f"{entity} as known on the as-of date: last accepted row per id.",
         )
         for entity in ENTITIES
     ],
-    description="Current state of every entity: the last accepted row per id.",
+    description="Every entity as known on the as-of date: the last accepted row per id.",
 )
 def model_tables(context: AssetExecutionContext, duckdb: DuckDBResource):
     with duckdb.get_connection() as con:
