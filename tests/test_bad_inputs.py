@@ -642,7 +642,9 @@ def test_events_after_the_as_of_date_stay_accepted_and_are_left_out_of_the_model
     corpus_run: CorpusRun,
 ) -> None:
     warehouse = corpus_run.settings.warehouse
-    assert rows(warehouse, "SELECT count(*) FROM staging.sip_plans WHERE sip_id = 'G-AFTER-AS-OF'")
+    assert rows(
+        warehouse, "SELECT count(*) FROM staging.sip_plans WHERE sip_id = 'G-AFTER-AS-OF'"
+    ) == [(1,)]
     assert (
         rows(warehouse, "SELECT sip_id FROM model.sip_plans WHERE sip_id = 'G-AFTER-AS-OF'") == []
     )
