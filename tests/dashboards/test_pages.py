@@ -41,18 +41,22 @@ def test_overview_tiles_show_the_published_values(serving_db) -> None:
     period = at.selectbox(key="w_period_month").value
     published = mart(
         serving_db,
-        "SELECT kpi, value, suppressed FROM marts.kpi WHERE period_grain = 'month' "
+        "SELECT kpi, value, suppressed, kind FROM marts.kpi WHERE period_grain = 'month' "
         "AND period_start = ? AND dimension = 'all' AND kpi IN ('active_plans', "
         "'follow_up_booked_share')",
         [period],
     ).set_index("kpi")
     metrics = {m.label: m.value for m in at.metric}
-    for kpi, label, kind in (
-        ("active_plans", "Aktiva planer", "count"),
-        ("follow_up_booked_share", "Andel med bokad uppföljning", "share"),
+    assert published["kind"].to_dict() == {
+        "active_plans": "count",
+        "follow_up_booked_share": "share",
+    }
+    for kpi, label in (
+        ("active_plans", "Aktiva planer"),
+        ("follow_up_booked_share", "Andel med bokad uppföljning"),
     ):
         row = published.loc[kpi]
-        assert metrics[label] == format_value(row["value"], bool(row["suppressed"]), kind)
+        assert metrics[label] == format_value(row["value"], bool(row["suppressed"]), row["kind"])
 
 
 @pytest.mark.parametrize(
