@@ -11,11 +11,22 @@ accepted.
 from pathlib import Path
 
 import duckdb
-from dagster import AssetExecutionContext, AssetSpec, MaterializeResult, multi_asset
+from dagster import (
+    AssetCheckResult,
+    AssetCheckSpec,
+    AssetExecutionContext,
+    AssetSpec,
+    MaterializeResult,
+    multi_asset,
+)
 from dagster_duckdb import DuckDBResource
 
+from assets.expectations import check_result, gx_expectations, run_expectations
 from assets.run_params import read_run_params
-from data_contracts.contracts import ENTITIES
+from data_contracts.contracts import ENTITIES, load_contract
+from data_contracts.sql import quote_ident
+
+COMPLETENESS_CHECK = "optional_fields_filled"
 
 # Participants have no id of their own: a delivery that mentions a meeting replaces that
 # meeting's participant list.
@@ -61,6 +72,20 @@ def build_model(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     return counts
 
 
+def completeness_check(con: duckdb.DuckDBPyConnection, entity: str) -> AssetCheckResult:
+    """Optional fields no blanker than the contract's `maxNullShare` (a warning: the figures
+    are right for the rows there are, but a source system may have stopped filling a field)."""
+    limited = [f for f in load_contract(entity).fields if f.max_null_share is not None]
+    columns = ", ".join(quote_ident(f.name) for f in limited) or "1 AS none"
+    frame = con.execute(f"SELECT {columns} FROM model.{entity}").df()
+    e = gx_expectations()
+    expectations = [
+        e.ExpectColumnValuesToNotBeNull(column=f.name, mostly=1 - f.max_null_share) for f in limited
+    ]
+    outcomes = run_expectations(f"{entity}_completeness", frame, expectations) if len(frame) else []
+    return check_result(COMPLETENESS_CHECK, outcomes, blocking=False)
+
+
 @multi_asset(
     specs=[
         AssetSpec(
@@ -73,15 +98,26 @@ def build_model(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
         for entity in ENTITIES
     ],
     description="Every entity as known on the as-of date: the last accepted row per id.",
+    check_specs=[
+        AssetCheckSpec(
+            COMPLETENESS_CHECK,
+            asset=f"model_{entity}",
+            description="Optional fields no blanker than the contract's maxNullShare.",
+        )
+        for entity in ENTITIES
+    ],
 )
 def model_tables(context: AssetExecutionContext, duckdb: DuckDBResource):
     with duckdb.get_connection() as con:
         counts = build_model(con)
         as_of = read_run_params(con).as_of
+        checks = {entity: completeness_check(con, entity) for entity in ENTITIES}
     context.log.info(f"model built, as-of {as_of}: {counts}")
     for entity, rows in counts.items():
         yield MaterializeResult(
-            asset_key=f"model_{entity}", metadata={"rows": rows, "as_of": str(as_of)}
+            asset_key=f"model_{entity}",
+            metadata={"rows": rows, "as_of": str(as_of)},
+            check_results=[checks[entity]],
         )
 
 
