@@ -65,9 +65,12 @@ def gx_expectations():
     return gx.expectations
 
 
-def check_result(check_name: str, outcomes: list[Outcome], blocking: bool) -> AssetCheckResult:
+def check_result(
+    check_name: str, outcomes: list[Outcome], blocking: bool, asset_key: str | None = None
+) -> AssetCheckResult:
     failed = [o for o in outcomes if not o.success]
     return AssetCheckResult(
+        asset_key=asset_key,
         check_name=check_name,
         passed=not failed,
         severity=AssetCheckSeverity.ERROR if blocking else AssetCheckSeverity.WARN,

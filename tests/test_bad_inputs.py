@@ -415,6 +415,7 @@ class CorpusRun:
     settings: Settings
     logs: str
     events: str
+    failed_checks: str  # name and metadata of every asset check that failed
 
 
 @pytest.fixture(scope="module")
@@ -437,7 +438,10 @@ def corpus_run(tmp_path_factory: pytest.TempPathFactory) -> CorpusRun:
         logging.getLogger().removeHandler(handler)
     assert result.success, [e.message for e in result.all_events if e.is_failure]
     events = "\n".join(f"{e.message} {e.event_specific_data!r}" for e in result.all_events)
-    return CorpusRun(settings, captured.getvalue(), events)
+    failed_checks = "\n".join(
+        f"{c.check_name} {c.metadata}" for c in result.get_asset_check_evaluations() if not c.passed
+    )
+    return CorpusRun(settings, captured.getvalue(), events, failed_checks)
 
 
 def rows(database: Path, sql: str, params: list | None = None) -> list[tuple]:
@@ -536,8 +540,11 @@ def test_the_steward_sees_rejections_by_file_and_pii_per_file(corpus_run: Corpus
 def test_the_garbage_files_fail_loudly_in_dagster_but_the_rest_loads(
     corpus_run: CorpusRun,
 ) -> None:
-    assert "2026-08_garbage.csv" in corpus_run.events
-    assert "2026-05_empty.csv" in corpus_run.events
+    # The failing check names the broken files, and only them.
+    assert "deliveries_readable" in corpus_run.failed_checks
+    assert "2026-08_garbage.csv" in corpus_run.failed_checks
+    assert "2026-05_empty.csv" in corpus_run.failed_checks
+    assert "2026-01_lifecare.csv" not in corpus_run.failed_checks
 
 
 def _strings_in(database: Path) -> str:

@@ -83,7 +83,7 @@ def completeness_check(con: duckdb.DuckDBPyConnection, entity: str) -> AssetChec
         e.ExpectColumnValuesToNotBeNull(column=f.name, mostly=1 - f.max_null_share) for f in limited
     ]
     outcomes = run_expectations(f"{entity}_completeness", frame, expectations) if len(frame) else []
-    return check_result(COMPLETENESS_CHECK, outcomes, blocking=False)
+    return check_result(COMPLETENESS_CHECK, outcomes, False, asset_key=f"model_{entity}")
 
 
 @multi_asset(
