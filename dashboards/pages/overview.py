@@ -192,7 +192,7 @@ if not explain_if_empty(breakdown, threshold):
     # the reference line.
     breakdown["label"] = breakdown["dimension_value"].map(partial(value_label, breakdown_dim))
     breakdown = breakdown.sort_values(
-        "value", ascending=kind_of(trend_kpi) == "quantile", na_position="last"
+        "value", ascending=KINDS[trend_kpi] == "quantile", na_position="last"
     )
     own = cells([trend_kpi])
     own = own[own["period_start"] == period]
