@@ -40,42 +40,21 @@ GOOD = [
         "count",
     ),
     ("month", "2026-01-01", "age_band", "25-44", "needs_identified", 9, None, 9, False, "count"),
-    (
-        "month",
-        "2026-01-01",
-        "all",
-        "all",
-        "days_need_to_meeting:p50",
-        None,
-        10,
-        12,
-        False,
-        "quantile",
-    ),
-    (
-        "month",
-        "2026-01-01",
-        "all",
-        "all",
-        "days_need_to_meeting:p75",
-        None,
-        10,
-        20,
-        False,
-        "quantile",
-    ),
-    (
-        "month",
-        "2026-01-01",
-        "all",
-        "all",
-        "days_need_to_meeting:p90",
-        None,
-        10,
-        31,
-        False,
-        "quantile",
-    ),
+    *[
+        (
+            "month",
+            "2026-01-01",
+            "all",
+            "all",
+            f"days_need_to_meeting:{q}",
+            None,
+            10,
+            v,
+            False,
+            "quantile",
+        )
+        for q, v in (("p50", 12), ("p75", 20), ("p90", 31))
+    ],
 ]
 
 

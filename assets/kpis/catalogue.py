@@ -7,6 +7,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
+from assets.run_params import read_run_params
 from data_contracts.contracts import load_contract
 from data_contracts.kpi_catalogue import load_kpi_catalogue, load_kpi_targets
 
@@ -25,7 +26,7 @@ QUANTILE_NAMES = {
 }
 
 
-def _row(kpi: str, kind: str, catalogue: dict, targets: dict[str, float]) -> dict:
+def _row(kpi: str, kind: str, catalogue: dict, targets: dict[str, float], settings: dict) -> dict:
     base, _, sub = kpi.partition(":")
     if base not in catalogue:
         raise KeyError(f"KPI {kpi!r} has no entry in data_contracts/kpi_catalogue.yaml")
@@ -43,8 +44,8 @@ def _row(kpi: str, kind: str, catalogue: dict, targets: dict[str, float]) -> dic
         "kind": kind,
         "name_sv": name_sv,
         "name_en": name_en,
-        "definition_sv": entry.definition_sv,
-        "definition_en": entry.definition_en,
+        "definition_sv": entry.definition_sv.format(**settings),
+        "definition_en": entry.definition_en.format(**settings),
         "unit": entry.unit,
         "better": entry.better,
         "target": targets.get(kpi),
@@ -53,8 +54,15 @@ def _row(kpi: str, kind: str, catalogue: dict, targets: dict[str, float]) -> dic
 
 def build_kpi_catalogue(con: duckdb.DuckDBPyConnection) -> int:
     catalogue, targets = load_kpi_catalogue(), load_kpi_targets()
+    params = read_run_params(con)
+    settings = {
+        "meeting_target_days": params.meeting_target_days,
+        "follow_up_tolerance_days": params.follow_up_tolerance_days,
+    }
     codes = con.execute("SELECT DISTINCT kpi, kind FROM work.kpi_cells ORDER BY kpi").fetchall()
-    rows = pd.DataFrame([_row(kpi, kind, catalogue, targets.values) for kpi, kind in codes])
+    rows = pd.DataFrame(
+        [_row(kpi, kind, catalogue, targets.values, settings) for kpi, kind in codes]
+    )
     con.execute(
         "CREATE OR REPLACE TABLE marts.kpi_catalogue AS SELECT kpi, kind, name_sv, name_en, "
         "definition_sv, definition_en, unit, better, target::DOUBLE AS target, "
