@@ -17,23 +17,27 @@ from data_contracts.settings import Settings
 @dataclass(frozen=True)
 class RunParams:
     as_of: date
+    run_date: date  # the day the pipeline runs: no event date may lie after it
     meeting_target_days: int
     follow_up_tolerance_days: int
     suppression_threshold: int
     show_comments: bool
 
 
-def write_run_params(con: duckdb.DuckDBPyConnection, settings: Settings, as_of: date) -> None:
+def write_run_params(
+    con: duckdb.DuckDBPyConnection, settings: Settings, as_of: date, run_date: date
+) -> None:
     con.execute("CREATE SCHEMA IF NOT EXISTS model")
     con.execute(
         """
         CREATE OR REPLACE TABLE model.run_params AS SELECT
-            ?::DATE AS as_of, ?::INTEGER AS meeting_target_days,
+            ?::DATE AS as_of, ?::DATE AS run_date, ?::INTEGER AS meeting_target_days,
             ?::INTEGER AS follow_up_tolerance_days, ?::INTEGER AS suppression_threshold,
             ?::BOOLEAN AS show_comments
         """,
         [
             as_of,
+            run_date,
             settings.meeting_target_days,
             settings.follow_up_tolerance_days,
             settings.suppression_threshold,
@@ -44,7 +48,7 @@ def write_run_params(con: duckdb.DuckDBPyConnection, settings: Settings, as_of: 
 
 def read_run_params(con: duckdb.DuckDBPyConnection) -> RunParams:
     row = con.execute(
-        "SELECT as_of, meeting_target_days, follow_up_tolerance_days, suppression_threshold, "
-        "show_comments FROM model.run_params"
+        "SELECT as_of, run_date, meeting_target_days, follow_up_tolerance_days, "
+        "suppression_threshold, show_comments FROM model.run_params"
     ).fetchone()
     return RunParams(*row)

@@ -85,14 +85,11 @@ def format_value(value: float | None, suppressed: bool, kind: str) -> str:
     return f"{value:,.0f}".replace(",", "\u00a0")
 
 
-def kind_of(kpi: str) -> str:
-    if ":p" in kpi and kpi.rsplit(":", 1)[1] in ("p50", "p75", "p90"):
-        return "quantile"
-    if kpi == "deviations_per_100_active":
-        return "rate"
-    if "_share" in kpi:
-        return "share"
-    return "count"
+def kpi_kinds(query) -> dict[str, str]:
+    """KPI code -> kind (`count`, `share`, `rate`, `quantile`) as published in the catalogue;
+    `query` runs SQL on the serving file (the page's `dashboards.data.query`)."""
+    catalogue = query("SELECT kpi, kind FROM marts.kpi_catalogue")
+    return dict(zip(catalogue["kpi"], catalogue["kind"], strict=True))
 
 
 def style(fig: go.Figure, title: str, height: int = 480) -> go.Figure:

@@ -128,15 +128,27 @@ PLANS_JAN = [
         plan("B-WITHDRAWN-EARLY", consent_withdrawn_date="2026-01-02"),
         {"date_order:consent_withdrawn_date<need_identified_date"},
     ),
+    # An event after the day the pipeline runs is impossible; one after the as-of date
+    # (30 June) is real: accepted, and only left out of the KPIs.
     (
         plan(
             "B-FUTURE",
+            need_identified_date="2099-08-01",
+            consent_status="pending",
+            consent_date="",
+            invitation_date="",
+        ),
+        {"date_in_future:need_identified_date"},
+    ),
+    (
+        plan(
+            "G-AFTER-AS-OF",
             need_identified_date="2026-08-01",
             consent_status="pending",
             consent_date="",
             invitation_date="",
         ),
-        {"date_after_as_of:need_identified_date"},
+        set(),
     ),
     # Every rule a row breaks is listed, not just the first.
     (
@@ -236,7 +248,8 @@ MEETINGS = [
         meeting("M-EARLY", "G-1", held_date="2026-01-05"),
         {"date_order:held_date<need_identified_date"},
     ),
-    (meeting("M-FUTURE", "G-2", held_date="2026-07-15"), {"date_after_as_of:held_date"}),
+    (meeting("M-FUTURE", "G-2", held_date="2099-07-15"), {"date_in_future:held_date"}),
+    (meeting("M-AFTER-AS-OF", "G-2", held_date="2026-07-15"), set()),
     (meeting("M-STATUS", "G-2", status="done"), {"code:status"}),
     (meeting("121212-1212", "G-2"), {"pii:meeting_id"}),
 ]
@@ -286,7 +299,8 @@ DEVIATIONS = [
         deviation("DV-ORDER", "G-1", reported_date="2026-03-01", closed_date="2026-02-01"),
         {"date_order:closed_date<reported_date"},
     ),
-    (deviation("DV-FUTURE", "G-1", reported_date="2026-07-01"), {"date_after_as_of:reported_date"}),
+    (deviation("DV-FUTURE", "G-1", reported_date="2099-07-01"), {"date_in_future:reported_date"}),
+    (deviation("DV-AFTER-AS-OF", "G-1", reported_date="2026-07-01"), set()),
 ]
 
 SURVEY_HEADER = header("sipkollen")
@@ -401,6 +415,7 @@ class CorpusRun:
     settings: Settings
     logs: str
     events: str
+    failed_checks: str  # name and metadata of every asset check that failed
 
 
 @pytest.fixture(scope="module")
@@ -423,7 +438,10 @@ def corpus_run(tmp_path_factory: pytest.TempPathFactory) -> CorpusRun:
         logging.getLogger().removeHandler(handler)
     assert result.success, [e.message for e in result.all_events if e.is_failure]
     events = "\n".join(f"{e.message} {e.event_specific_data!r}" for e in result.all_events)
-    return CorpusRun(settings, captured.getvalue(), events)
+    failed_checks = "\n".join(
+        f"{c.check_name} {c.metadata}" for c in result.get_asset_check_evaluations() if not c.passed
+    )
+    return CorpusRun(settings, captured.getvalue(), events, failed_checks)
 
 
 def rows(database: Path, sql: str, params: list | None = None) -> list[tuple]:
@@ -522,8 +540,11 @@ def test_the_steward_sees_rejections_by_file_and_pii_per_file(corpus_run: Corpus
 def test_the_garbage_files_fail_loudly_in_dagster_but_the_rest_loads(
     corpus_run: CorpusRun,
 ) -> None:
-    assert "2026-08_garbage.csv" in corpus_run.events
-    assert "2026-05_empty.csv" in corpus_run.events
+    # The failing check names the broken files, and only them.
+    assert "deliveries_readable" in corpus_run.failed_checks
+    assert "2026-08_garbage.csv" in corpus_run.failed_checks
+    assert "2026-05_empty.csv" in corpus_run.failed_checks
+    assert "2026-01_lifecare.csv" not in corpus_run.failed_checks
 
 
 def _strings_in(database: Path) -> str:
@@ -616,18 +637,12 @@ def test_validating_again_keeps_masked_rows_in_quarantine(
     corpus_run: CorpusRun, tmp_path: Path
 ) -> None:
     """Validation masks personal data in the raw rows; the next run, which sees only the masked
-    text, must still reject those rows instead of letting them into the KPIs. The copy also
-    holds staging as tables, as warehouses written before `judged` did."""
+    text, must still reject those rows instead of letting them into the KPIs."""
     first = corpus_run.settings
     again = Settings(
         landing_dir=first.landing_dir, warehouse=tmp_path / "sip.duckdb", as_of=first.as_of
     )
     shutil.copy(first.warehouse, again.warehouse)
-    with duckdb.connect(str(again.warehouse)) as con:
-        for entity in ID_COLUMN:
-            con.execute(f"CREATE TABLE staging.old AS SELECT * FROM staging.{entity}")
-            con.execute(f"DROP VIEW staging.{entity}")
-            con.execute(f"ALTER TABLE staging.old RENAME TO {entity}")
     assert run_pipeline(again).success
     query = "SELECT entity, file, row_number, entity_id, rules, record FROM quarantine.rows"
     before = rows(first.warehouse, f"{query} ORDER BY ALL")
@@ -636,7 +651,24 @@ def test_validating_again_keeps_masked_rows_in_quarantine(
     for entity in ID_COLUMN:
         count = f"SELECT count(*) FROM staging.{entity}"
         assert rows(again.warehouse, count) == rows(first.warehouse, count), entity
+
+
+def test_events_after_the_as_of_date_stay_accepted_and_are_left_out_of_the_model(
+    corpus_run: CorpusRun,
+) -> None:
+    warehouse = corpus_run.settings.warehouse
     assert rows(
-        again.warehouse,
-        "SELECT DISTINCT table_type FROM information_schema.tables WHERE table_schema = 'staging'",
-    ) == [("VIEW",)]
+        warehouse, "SELECT count(*) FROM staging.sip_plans WHERE sip_id = 'G-AFTER-AS-OF'"
+    ) == [(1,)]
+    assert (
+        rows(warehouse, "SELECT sip_id FROM model.sip_plans WHERE sip_id = 'G-AFTER-AS-OF'") == []
+    )
+    # Held after the as-of date: on the as-of date it was still a planned meeting.
+    assert rows(
+        warehouse,
+        "SELECT status, held_date FROM model.sip_meetings WHERE meeting_id = 'M-AFTER-AS-OF'",
+    ) == [("planned", None)]
+    assert (
+        rows(warehouse, "SELECT * FROM model.sip_deviations WHERE deviation_id = 'DV-AFTER-AS-OF'")
+        == []
+    )

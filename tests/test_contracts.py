@@ -175,3 +175,57 @@ def test_a_new_code_and_a_new_question_need_no_code_change(
     assert not app.exception, [e.message for e in app.exception]
     shown = " ".join(str(e.value) for e in (*app.markdown, *app.subheader, *app.caption))
     assert "Jag vet vart jag vänder mig om planen inte följs." in shown
+
+
+def _plan_rows(sip_ids: list[str]) -> str:
+    header = [f.name for f in load_contract("sip_plans", "1.0.0").fields]
+    rows = [
+        {
+            "sip_id": sip_id,
+            "initiating_principal": "region",
+            "initiating_unit": "VC-Centrum",
+            "need_identified_date": "2026-03-02",
+            "consent_status": "pending",
+            "person_key": "P-same",  # the same person twice: only unique where a contract says
+        }
+        for sip_id in sip_ids
+    ]
+    return "\n".join([",".join(header)] + [",".join(r.get(c, "") for c in header) for r in rows])
+
+
+def test_each_delivery_is_validated_by_the_contract_version_it_declares(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """1.1.0 makes lead_principal required and person_key unique; a delivery declaring 1.0.0
+    keeps its meaning, one declaring nothing gets the newest version."""
+    from assets.ingest.load import ingest_entity
+    from assets.validate.rules import validate_entity
+
+    folder = copy_contracts(tmp_path / "contracts")
+    plans = read_yaml(folder / "sip_plans" / "1.0.0.yaml")
+    plans["version"] = "1.1.0"
+    for prop in plans["schema"][0]["properties"]:
+        if prop["name"] == "lead_principal":
+            prop["required"] = True
+        if prop["name"] == "person_key":
+            prop["unique"] = True
+    write_yaml(folder / "sip_plans" / "1.1.0.yaml", plans)
+    monkeypatch.setenv("SIP_CONTRACTS_DIR", str(folder))
+    landing = tmp_path / "landing" / "sip_plans"
+    landing.mkdir(parents=True)
+    (landing / "2026-03_plans_contract-v1.0.0.csv").write_text(_plan_rows(["OLD-1", "OLD-2"]))
+    (landing / "2026-04_plans.csv").write_text(_plan_rows(["NEW-1", "NEW-2"]))
+
+    with duckdb.connect() as con:
+        ingest_entity(con, tmp_path / "landing", "sip_plans")
+        validate_entity(con, "sip_plans", date(2026, 11, 1))
+        accepted = con.execute("SELECT sip_id FROM staging.sip_plans ORDER BY 1").fetchall()
+        quarantined = con.execute(
+            "SELECT entity_id, rules FROM quarantine.rows ORDER BY 1"
+        ).fetchall()
+    assert accepted == [("OLD-1",), ("OLD-2",)]
+    both = ["required:lead_principal", "unique_in_delivery:person_key"]
+    assert [(sip_id, sorted(rules)) for sip_id, rules in quarantined] == [
+        ("NEW-1", both),
+        ("NEW-2", both),
+    ]

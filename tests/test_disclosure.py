@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from assets.kpis.disclosure import apply_disclosure
-from assets.kpis.engine import build_kpi_cells
+from assets.kpis.engine import build_helpers, build_kpi_cells
 from tests.test_kpis import build_model
 
 AS_OF = date(2026, 12, 20)
@@ -101,6 +101,7 @@ LONE_SUPPRESSIONS = """
 def test_no_suppressed_cell_can_be_recovered_by_subtraction(drawn: list[dict], threshold: int):
     with duckdb.connect() as con:
         build_model(con, model_rows(drawn), as_of=AS_OF)
+        build_helpers(con)
         build_kpi_cells(con)
         apply_disclosure(con, "work.kpi_cells", "published", threshold)
         lone = con.execute(LONE_SUPPRESSIONS).fetchall()

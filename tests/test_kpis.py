@@ -15,7 +15,7 @@ import duckdb
 import pytest
 
 from assets.kpis.disclosure import apply_disclosure
-from assets.kpis.engine import build_kpi_cells, sql_file
+from assets.kpis.engine import build_helpers, build_kpi_cells
 from assets.kpis.sipkollen import build_sipkollen_mart
 from assets.kpis.survival import build_survival
 from data_contracts.contracts import ENTITIES, load_contract
@@ -253,15 +253,18 @@ def build_model(con: duckdb.DuckDBPyConnection, rows: dict, as_of: date = AS_OF)
                 values,
             )
     con.execute(
-        "CREATE TABLE model.run_params AS SELECT ?::DATE AS as_of, 30 AS meeting_target_days, "
+        "CREATE TABLE model.run_params AS SELECT ?::DATE AS as_of, current_date AS run_date, "
+        "30 AS meeting_target_days, "
         "14 AS follow_up_tolerance_days, 5 AS suppression_threshold, false AS show_comments",
         [as_of],
     )
 
 
 def region() -> duckdb.DuckDBPyConnection:
+    """The model above, with the helper relations (`work.*`) the KPI SQL reads."""
     con = duckdb.connect()
     build_model(con, ROWS)
+    build_helpers(con)
     return con
 
 
@@ -378,7 +381,7 @@ def test_follow_ups_overdue_and_the_list(cells: dict) -> None:
     assert cell(cells, "follow_ups_overdue", Q1, "quarter") == (1, None, 1)
     assert cell(cells, "follow_ups_overdue", FEB) is None  # counted at the as-of date only
     with region() as con:
-        listed = con.execute(sql_file("overdue_follow_ups")).fetchall()
+        listed = con.execute("SELECT * FROM work.overdue_list").fetchall()
     assert listed == [("H", "VC-Norr", "H-2", date(2026, 2, 10), 33)]
 
 
@@ -490,7 +493,6 @@ def test_sipkollen_positive_share_with_wilson_interval() -> None:
 
 def test_survival_censors_waiting_and_withdrawn_plans() -> None:
     with region() as con:
-        build_kpi_cells(con)  # builds the helper tables the curve reads
         con.execute("CREATE SCHEMA IF NOT EXISTS marts")
         build_survival(con, threshold=1)
         curve = con.execute(

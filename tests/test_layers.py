@@ -17,7 +17,7 @@ ALLOWED = {
     "dashboards": {"data_contracts"},
 }
 # Shared modules of the assets layer; every other module belongs to one stage.
-ASSETS_SHARED = {"resources", "run_params"}
+ASSETS_SHARED = {"resources", "run_params", "expectations"}
 
 
 def project_imports(path: Path) -> list[tuple[int, str]]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import duckdb
 import pandas as pd
 from dagster import AssetCheckSeverity
@@ -19,6 +21,19 @@ SPEC_MART_COLUMNS = {
         ("denominator", "BIGINT"),
         ("value", "DOUBLE"),
         ("suppressed", "BOOLEAN"),
+        ("kind", "VARCHAR"),
+        ("period_complete", "BOOLEAN"),
+    ],
+    "kpi_catalogue": [
+        ("kpi", "VARCHAR"),
+        ("kind", "VARCHAR"),
+        ("name_sv", "VARCHAR"),
+        ("name_en", "VARCHAR"),
+        ("definition_sv", "VARCHAR"),
+        ("definition_en", "VARCHAR"),
+        ("unit", "VARCHAR"),
+        ("better", "VARCHAR"),
+        ("target", "DOUBLE"),
     ],
     "sipkollen": [
         ("period_grain", "VARCHAR"),
@@ -125,3 +140,29 @@ def test_running_again_on_unchanged_deliveries_changes_nothing(
         deliveries_after = con.execute("SELECT * FROM meta.deliveries ORDER BY ALL").df()
     pd.testing.assert_frame_equal(before, after)
     pd.testing.assert_frame_equal(deliveries_before, deliveries_after)
+
+
+def test_kind_period_complete_and_catalogue_follow_spec_6(demo_pipeline: PipelineRun) -> None:
+    with duckdb.connect(str(demo_pipeline.settings.serving_path), read_only=True) as con:
+        as_of = con.execute("SELECT as_of FROM marts.run_info").fetchone()[0]
+        kinds = dict(con.execute("SELECT DISTINCT kpi, kind FROM marts.kpi").fetchall())
+        incomplete = con.execute(
+            "SELECT DISTINCT period_grain, period_start FROM marts.kpi WHERE NOT period_complete "
+            "ORDER BY 1"
+        ).fetchall()
+        catalogue = con.execute(
+            "SELECT kpi, kind, name_sv, better, target, target_is_example FROM marts.kpi_catalogue"
+        ).df()
+    assert kinds["deviations_per_100_active"] == "rate"
+    assert kinds["days_need_to_meeting:p90"] == "quantile"
+    assert kinds["closure_reason_share:goals_met"] == "share"
+    assert kinds["waiting_for_meeting"] == "count"
+    # The demo's as-of date is 31 Oct 2026: October is complete, Q4 and 2026 are not.
+    assert as_of == date(2026, 10, 31)
+    assert incomplete == [("quarter", date(2026, 10, 1)), ("year", date(2026, 1, 1))]
+    by_code = catalogue.set_index("kpi")
+    assert by_code["kind"].to_dict() == kinds
+    assert by_code.loc["deviations:late_invitation", "name_sv"] == "Avvikelser: Kallelse i sen tid"
+    assert by_code.loc["days_need_to_meeting:p50", "better"] == "lower"
+    assert by_code.loc["meeting_within_target_share", "target"] == 0.8
+    assert catalogue["target_is_example"].all()

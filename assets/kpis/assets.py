@@ -1,11 +1,14 @@
-"""KPI assets: the KPI mart with disclosure control, SIP-kollen, survival, overdue follow-ups
-and the run's parameters, each written to `marts.*` in the warehouse."""
+"""KPI assets: the helper relations, the KPI mart with disclosure control and its catalogue,
+SIP-kollen, survival, overdue follow-ups and the run's parameters, each written to `marts.*`."""
 
-from dagster import AssetKey, MaterializeResult, asset
+from dagster import AssetCheckSpec, AssetKey, MaterializeResult, asset
 from dagster_duckdb import DuckDBResource
 
+from assets.expectations import check_result
+from assets.kpis.catalogue import build_kpi_catalogue
+from assets.kpis.checks import BLOCKING_CHECKS
 from assets.kpis.disclosure import apply_disclosure
-from assets.kpis.engine import build_kpi_cells, sql_file
+from assets.kpis.engine import HELPERS, build_helpers, build_kpi_cells
 from assets.kpis.sipkollen import build_comments_mart, build_sipkollen_mart
 from assets.kpis.survival import build_survival
 from assets.run_params import read_run_params
@@ -22,7 +25,28 @@ def _count(duckdb_con, table: str) -> int:
     group_name="kpi",
     kinds={"duckdb", "sql"},
     deps=MODEL,
-    description="Every SPEC §4 KPI by period and dimension, with disclosure control (marts.kpi).",
+    description="Helper relations the KPI SQL reads: plan dimensions, initial meetings, periods.",
+)
+def kpi_helpers(duckdb: DuckDBResource) -> MaterializeResult:
+    with duckdb.get_connection() as con:
+        build_helpers(con)
+        rows = {f"work.{h}": _count(con, f"work.{h}") for h in HELPERS}
+    return MaterializeResult(metadata=rows)
+
+
+HELPER_DEPS = [AssetKey("kpi_helpers"), *MODEL]
+
+
+@asset(
+    group_name="kpi",
+    kinds={"duckdb", "sql", "great_expectations"},
+    deps=HELPER_DEPS,
+    description="Every SPEC §4 KPI by period and dimension, disclosure-controlled, and its "
+    "catalogue (marts.kpi, marts.kpi_catalogue).",
+    check_specs=[
+        AssetCheckSpec(name, asset="kpi_mart", blocking=True, description=check.__doc__ or name)
+        for name, check in BLOCKING_CHECKS.items()
+    ],
 )
 def kpi_mart(duckdb: DuckDBResource) -> MaterializeResult:
     with duckdb.get_connection() as con:
@@ -30,21 +54,27 @@ def kpi_mart(duckdb: DuckDBResource) -> MaterializeResult:
         cells = build_kpi_cells(con)
         con.execute("CREATE SCHEMA IF NOT EXISTS marts")
         apply_disclosure(con, "work.kpi_cells", "marts.kpi", threshold)
+        codes = build_kpi_catalogue(con)
         suppressed = con.execute("SELECT count(*) FILTER (suppressed) FROM marts.kpi").fetchone()[0]
-    return MaterializeResult(metadata={"cells": cells, "suppressed": suppressed})
+        results = [check_result(name, check(con), True) for name, check in BLOCKING_CHECKS.items()]
+    return MaterializeResult(
+        metadata={"cells": cells, "suppressed": suppressed, "codes": codes},
+        check_results=results,
+    )
 
 
 @asset(
     group_name="kpi",
     kinds={"duckdb", "sql"},
-    deps=[AssetKey("kpi_mart")],
+    deps=HELPER_DEPS,
     description="Follow-ups overdue at the as-of date, pseudonymous ids only (unit and steward).",
 )
 def overdue_follow_ups(duckdb: DuckDBResource) -> MaterializeResult:
     with duckdb.get_connection() as con:
+        con.execute("CREATE SCHEMA IF NOT EXISTS marts")
         con.execute(
-            "CREATE OR REPLACE TABLE marts.overdue_follow_ups AS "
-            f"{sql_file('overdue_follow_ups')} ORDER BY days_overdue DESC, sip_id, meeting_id"
+            "CREATE OR REPLACE TABLE marts.overdue_follow_ups AS SELECT * FROM work.overdue_list "
+            "ORDER BY days_overdue DESC, sip_id, meeting_id"
         )
         rows = _count(con, "marts.overdue_follow_ups")
     return MaterializeResult(metadata={"rows": rows})
@@ -67,11 +97,12 @@ def sipkollen_mart(duckdb: DuckDBResource) -> MaterializeResult:
 @asset(
     group_name="kpi",
     kinds={"duckdb", "sql"},
-    deps=[AssetKey("kpi_mart")],
+    deps=HELPER_DEPS,
     description="Kaplan–Meier time from need to initial meeting, waiting plans censored.",
 )
 def time_to_meeting_survival(duckdb: DuckDBResource) -> MaterializeResult:
     with duckdb.get_connection() as con:
+        con.execute("CREATE SCHEMA IF NOT EXISTS marts")
         rows = build_survival(con, read_run_params(con).suppression_threshold)
     return MaterializeResult(metadata={"rows": rows})
 
@@ -94,6 +125,7 @@ def run_info(duckdb: DuckDBResource) -> MaterializeResult:
 
 
 kpi_stage_assets = [
+    kpi_helpers,
     kpi_mart,
     overdue_follow_ups,
     sipkollen_mart,

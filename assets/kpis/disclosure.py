@@ -112,7 +112,7 @@ def apply_disclosure(
                CASE WHEN NOT suppressed THEN numerator END AS numerator,
                CASE WHEN NOT suppressed THEN denominator END AS denominator,
                CASE WHEN NOT suppressed THEN value END AS value,
-               suppressed
+               suppressed, kind, period_complete
         FROM _cells
         ORDER BY kpi, period_grain, period_start, dimension, dimension_value
         """

@@ -18,8 +18,9 @@ from data_contracts.contracts import ENTITIES, KPI_DIMENSIONS, load_contract
 
 SQL_DIR = Path(__file__).parent / "sql"
 GRAINS = ("month", "quarter", "year")
-# Helper relations every KPI file may use, built first, in this order.
-HELPERS = ("plan_dims", "initial_meetings", "period_ends", "overdue_follow_ups")
+# Helper relations (`sql/_<name>.sql` -> `work.<name>`) the KPI files, the survival curve and
+# the overdue list read; built by the `kpi_helpers` asset, in this order.
+HELPERS = ("plan_dims", "initial_meetings", "period_ends", "overdue_list")
 STOCK_FILES = (
     "active_plans",
     "waiting_for_meeting",
@@ -47,7 +48,7 @@ def flow_files() -> list[str]:
     return sorted(
         p.stem
         for p in SQL_DIR.glob("*.sql")
-        if not p.stem.startswith("_") and p.stem not in STOCK_FILES + ("overdue_follow_ups",)
+        if not p.stem.startswith("_") and p.stem not in STOCK_FILES
     )
 
 
@@ -62,13 +63,12 @@ def _codes_table(con: duckdb.DuckDBPyConnection) -> None:
     con.executemany("INSERT INTO work.codes VALUES (?, ?, ?)", rows)
 
 
-def prepare(con: duckdb.DuckDBPyConnection) -> None:
+def build_helpers(con: duckdb.DuckDBPyConnection) -> None:
+    """The code lists and the helper relations (`work.*`) every KPI computation reads."""
     con.execute("CREATE SCHEMA IF NOT EXISTS work")
     _codes_table(con)
     for helper in HELPERS:
-        name = helper.removeprefix("_")
-        source = sql_file(f"_{helper}" if (SQL_DIR / f"_{helper}.sql").exists() else helper)
-        con.execute(f"CREATE OR REPLACE TABLE work.{name} AS {source}")
+        con.execute(f"CREATE OR REPLACE TABLE work.{helper} AS {sql_file('_' + helper)}")
 
 
 def _facts(con: duckdb.DuckDBPyConnection, table: str, files: list[str], extra: dict) -> None:
@@ -110,8 +110,8 @@ def _aggregate_sql(source: str, period_keys: list[str], grain_sql: str, start_sq
 
 
 def build_kpi_cells(con: duckdb.DuckDBPyConnection) -> int:
-    """Write `work.kpi_cells` (every KPI, period, dimension; unsuppressed)."""
-    prepare(con)
+    """Write `work.kpi_cells` (every KPI, period, dimension; unsuppressed) from the model and
+    the helper relations (`build_helpers`)."""
     _facts(con, "flow_facts", flow_files(), {"event_date": "DATE"})
     _facts(con, "quantile_facts", list(QUANTILE_FILES), {"event_date": "DATE"})
     _facts(con, "stock_facts", list(STOCK_FILES), {"grain": "VARCHAR", "period_start": "DATE"})
@@ -196,10 +196,18 @@ def build_kpi_cells(con: duckdb.DuckDBPyConnection) -> int:
              AND v.period_start = a.period_start AND v.dimension = a.dimension
              AND v.dimension_value = a.dimension_value
             WHERE a.kpi = 'active_plans'
+        ),
+        cells AS (
+            SELECT * FROM counts_and_shares
+            UNION ALL BY NAME SELECT * FROM quantiles
+            UNION ALL BY NAME SELECT * FROM rates
         )
-        SELECT * FROM counts_and_shares
-        UNION ALL BY NAME SELECT * FROM quantiles
-        UNION ALL BY NAME SELECT * FROM rates
+        -- A period that ends after the as-of date is not yet complete (SPEC §6).
+        SELECT c.*, (c.period_start + CASE c.period_grain WHEN 'month' THEN INTERVAL 1 MONTH
+                                       WHEN 'quarter' THEN INTERVAL 3 MONTH
+                                       ELSE INTERVAL 1 YEAR END)::DATE <= rp.as_of + 1
+                    AS period_complete
+        FROM cells AS c, model.run_params AS rp
         """
     )
     return con.execute("SELECT count(*) FROM work.kpi_cells").fetchone()[0]

@@ -56,7 +56,10 @@ def build_sipkollen_mart(con: duckdb.DuckDBPyConnection, threshold: int) -> int:
                question_id AS kpi, sum(positive)::BIGINT AS numerator,
                sum(applicable)::BIGINT AS denominator,
                sum(positive) / nullif(sum(applicable), 0) AS value, 'share' AS kind,
-               NULL AS family, NULL AS family_total_kpi, true AS additive_over_time
+               NULL AS family, NULL AS family_total_kpi, true AS additive_over_time,
+               (coalesce(quarter, year) + CASE WHEN grouping(quarter) = 0 THEN INTERVAL 3 MONTH
+                                               ELSE INTERVAL 1 YEAR END)::DATE
+                 <= (SELECT as_of FROM model.run_params) + 1 AS period_complete
         FROM scored
         GROUP BY GROUPING SETS ({sets})
         """

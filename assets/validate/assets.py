@@ -1,10 +1,9 @@
-"""Validation assets: contract rules per entity, with Great Expectations checks next to them."""
+"""Validation assets: contract rules per entity, with the quarantine share checked beside them."""
 
 from datetime import date
 
+import pandas as pd
 from dagster import (
-    AssetCheckResult,
-    AssetCheckSeverity,
     AssetCheckSpec,
     AssetExecutionContext,
     AssetKey,
@@ -15,14 +14,13 @@ from dagster import (
 )
 from dagster_duckdb import DuckDBResource
 
+from assets.expectations import check_result, gx_expectations, run_expectations
 from assets.resources import SipSettings
 from assets.run_params import read_run_params, write_run_params
-from assets.validate.expectations import run_expectations, sample_frame
 from assets.validate.rules import default_as_of, validate_entity
 from data_contracts.contracts import ENTITIES, load_contract
 
-BLOCKING_CHECK = "contract_schema_and_keys"
-WARNING_CHECK = "contract_volume_and_completeness"
+QUARANTINE_CHECK = "quarantine_share_within_limit"
 
 
 @asset(
@@ -33,13 +31,15 @@ WARNING_CHECK = "contract_volume_and_completeness"
 )
 def run_params(duckdb: DuckDBResource, sip: SipSettings) -> MaterializeResult:
     settings = sip.get()
+    run_date = date.today()
     with duckdb.get_connection() as con:
-        as_of = settings.as_of or default_as_of(con, date.today())
-        write_run_params(con, settings, as_of)
+        as_of = settings.as_of or default_as_of(con, run_date)
+        write_run_params(con, settings, as_of, run_date)
     return MaterializeResult(
         metadata={
             "as_of": as_of.isoformat(),
             "as_of_from": "SIP_AS_OF" if settings.as_of else "data",
+            "run_date": run_date.isoformat(),
             **{k: v for k, v in settings.as_text().items() if k not in ("as_of",)},
         }
     )
@@ -60,61 +60,51 @@ def _validated_asset(entity: str) -> AssetsDefinition:
         description=f"{entity}: rows passing the contract, typed (staging); the rest quarantined.",
         check_specs=[
             AssetCheckSpec(
-                BLOCKING_CHECK,
+                QUARANTINE_CHECK,
                 asset=name,
-                blocking=True,
-                description="Columns, keys, required values and code sets as the contract says.",
-            ),
-            AssetCheckSpec(
-                WARNING_CHECK,
-                asset=name,
-                description="Rows delivered and optional fields filled as the contract expects.",
-            ),
+                description="Share of rows quarantined at most SIP_QUARANTINE_SHARE_LIMIT.",
+            )
         ],
     )
-    def validated(context: AssetExecutionContext, duckdb: DuckDBResource) -> MaterializeResult:
-        contract = load_contract(entity)  # at run time: the contract may have changed since import
+    def validated(
+        context: AssetExecutionContext, duckdb: DuckDBResource, sip: SipSettings
+    ) -> MaterializeResult:
         with duckdb.get_connection() as con:
-            as_of = read_run_params(con).as_of
-            counts = validate_entity(con, entity, as_of)
+            run_date = read_run_params(con).run_date
+            counts = validate_entity(con, entity, run_date)
             top_rules = con.execute(
                 "SELECT rule, count(*) FROM (SELECT unnest(rules) AS rule FROM quarantine.rows "
                 "WHERE entity = ?) GROUP BY rule ORDER BY 2 DESC, 1 LIMIT 15",
                 [entity],
             ).fetchall()
-            frame = sample_frame(con, f"staging.{entity}", contract)
         if counts["quarantined"]:
             context.log.warning(f"{entity}: {counts['quarantined']} rows quarantined")
-        outcomes = run_expectations(frame, contract)
-
-        def check(check_name: str, blocking: bool) -> AssetCheckResult:
-            mine = [o for o in outcomes if o.blocking == blocking]
-            failed = [o for o in mine if not o.success]
-            return AssetCheckResult(
-                check_name=check_name,
-                passed=not failed,
-                severity=AssetCheckSeverity.ERROR if blocking else AssetCheckSeverity.WARN,
-                metadata={
-                    "expectations": len(mine),
-                    "failed": MetadataValue.md(
-                        "\n".join(f"- {o.name}: {o.detail}" for o in failed) or "(none)"
-                    ),
-                },
-            )
-
         return MaterializeResult(
             metadata={
-                "as_of": as_of.isoformat(),
                 "rows_accepted": counts["accepted"],
                 "rows_quarantined": counts["quarantined"],
                 "rules_broken": MetadataValue.md(
                     "\n".join(f"- `{rule}`: {n}" for rule, n in top_rules) or "(none)"
                 ),
             },
-            check_results=[check(BLOCKING_CHECK, True), check(WARNING_CHECK, False)],
+            check_results=[quarantine_share_check(counts, sip.get().quarantine_share_limit)],
         )
 
     return validated
+
+
+def quarantine_share_check(counts: dict[str, int], limit: float):
+    """A warning (the run goes on: the good rows are right) when too many rows were rejected:
+    the delivery is probably broken, and the steward should look before anyone reads trends."""
+    total = counts["accepted"] + counts["quarantined"]
+    frame = pd.DataFrame({"quarantine_share": [counts["quarantined"] / total if total else 0.0]})
+    e = gx_expectations()
+    expectation = e.ExpectColumnValuesToBeBetween(
+        column="quarantine_share", min_value=0, max_value=limit
+    )
+    return check_result(
+        QUARANTINE_CHECK, run_expectations("quarantine_share", frame, [expectation]), False
+    )
 
 
 validated_assets: list[AssetsDefinition] = [_validated_asset(entity) for entity in ENTITIES]

@@ -1,7 +1,9 @@
 """Row-level validation generated from the data contracts and run in DuckDB over whole tables.
 
-Every rule comes from a contract field (required, type, code list, pattern, unique id, reference,
+Every rule comes from a contract field (required, type, code list, pattern, unique, reference,
 date order, booking vs event date) or from the PII guard; nothing here names a business field.
+Each row is judged by the contract version its delivery declares (`contract-v<version>` in the
+file name, else the newest), so a later version never rejects rows delivered under an earlier one.
 Every raw row goes to `judged.<entity>`, typed, with codes normalised and the list of rules it
 broke; `staging.<entity>` is the view of the rows that broke none, and every failing row goes
 to `quarantine.rows` with all the rules it broke and its raw values (PII masked). Rule names are
@@ -14,7 +16,13 @@ from datetime import date
 
 import duckdb
 
-from data_contracts.contracts import ENTITIES, Contract, Field, load_contract
+from data_contracts.contracts import (
+    ENTITIES,
+    Contract,
+    Field,
+    contract_version_for_file,
+    load_contract,
+)
 from data_contracts.pii import candidate_sql, mask_sql, pii_sql
 from data_contracts.sql import quote_ident, quote_literal
 
@@ -73,7 +81,7 @@ def typed_sql(field: Field) -> str:
     return value
 
 
-def _field_rules(entity: Contract, field: Field, as_of: date) -> list[tuple[str, str]]:
+def _field_rules(field: Field, run_date: date) -> list[tuple[str, str]]:
     """(rule name, SQL condition that is true when the row breaks it)."""
     value, typed = _value(field), f"r.{quote_ident(TYPED + field.name)}"
     rules: list[tuple[str, str]] = []
@@ -91,7 +99,9 @@ def _field_rules(entity: Contract, field: Field, as_of: date) -> list[tuple[str,
             (f"pattern:{field.name}", f"NOT regexp_full_match({value}, {quote_literal(pattern)})")
         )
     if field.type == "date" and not field.booking:
-        rules.append((f"date_after_as_of:{field.name}", f"{typed} > DATE '{as_of.isoformat()}'"))
+        # An event cannot lie after the day the pipeline runs; one after the as-of date is
+        # real and only left out of the KPIs (the model's as-of view), never quarantined.
+        rules.append((f"date_in_future:{field.name}", f"{typed} > DATE '{run_date.isoformat()}'"))
     for earlier in field.not_before:
         other = earlier.split(".")[-1]
         earlier_sql = (
@@ -136,59 +146,101 @@ def _where_pii_can_hide(field: Field) -> str:
     return f"CASE WHEN t.{quote_ident(TYPED + field.name)} IS NULL THEN {raw} END"
 
 
-def validate_entity(con: duckdb.DuckDBPyConnection, entity: str, as_of: date) -> dict[str, int]:
-    """Rebuild `judged.<entity>`, the `staging.<entity>` view and this entity's quarantine rows
-    from `raw.<entity>`.
+SQL_TYPES = {"date": "DATE", "boolean": "BOOLEAN", "integer": "INTEGER"}
 
-    Every row is typed and judged in one pass, written once with its verdict (`_rules`); the
-    failing rows are copied to quarantine, and staging shows the others. Writing each row once,
-    and never deleting from the fresh table (which makes DuckDB rewrite it on commit), is what
-    keeps validation cheap at national scale.
-    """
-    con.execute(QUARANTINE_DDL)
-    contract = load_contract(entity)
-    judged = f"judged.{entity}"
-    columns = [f.name for f in contract.fields]
-    typed = ", ".join(f"{typed_sql(f)} AS {quote_ident(TYPED + f.name)}" for f in contract.fields)
+
+def _unique_joins(entity: str, contract: Contract) -> tuple[list[tuple[str, str]], str]:
+    """Rules and joins for every `unique: true` field: a value repeated within one delivery.
+    (Across deliveries a repeated id is an update: the last delivery wins in the model.)"""
+    rules, joins = [], []
+    for f in contract.fields:
+        if not f.unique:
+            continue
+        # A join to the few repeated values is far cheaper than a window over every row.
+        alias = f"dup_{f.name}"
+        rules.append((f"unique_in_delivery:{f.name}", f"{alias}.key IS NOT NULL"))
+        joins.append(
+            f"LEFT JOIN (SELECT _file, {_value(f)} AS key FROM raw.{entity} AS r "
+            f"WHERE {_value(f)} IS NOT NULL GROUP BY ALL HAVING count(*) > 1) AS {alias} "
+            f"ON {alias}._file = r._file AND {alias}.key = {_value(f)}"
+        )
+    return rules, "\n".join(joins)
+
+
+def _judged_sql(
+    entity: str, contract: Contract, newest: Contract, files: list[str], run_date: date
+) -> str:
+    """Type and judge the rows of `files` (all declaring `contract`'s version) by that contract;
+    the columns are the newest contract's, so every version's rows land in one table."""
+    own = {f.name: f for f in contract.fields}
+    typed = [f"{typed_sql(f)} AS {quote_ident(TYPED + f.name)}" for f in contract.fields]
+    typed += [f"NULL AS {quote_ident(TYPED + f.name)}" for f in newest.fields if f.name not in own]
+
+    def accepted(f: Field) -> str:
+        column = f"r.{quote_ident(TYPED + f.name)}"
+        if f.name in own and own[f.name].type == f.type:
+            return f"{column} AS {quote_ident(f.name)}"
+        return f"TRY_CAST({column} AS {SQL_TYPES.get(f.type, 'VARCHAR')}) AS {quote_ident(f.name)}"
+
     # Personal data can only hide in free text or in a value that is not a valid date, code
     # or boolean; the cheap pre-filter looks there only.
     candidate = candidate_sql([_where_pii_can_hide(f) for f in contract.fields])
-    rules = [rule for f in contract.fields for rule in _field_rules(contract, f, as_of)]
-    duplicates = ""
-    if contract.id_field:
-        # A join to the few duplicated ids is far cheaper than a window over every row.
-        id_value = _value(contract.field(contract.id_field))
-        rules.append((f"unique_in_delivery:{contract.id_field}", "dup.key IS NOT NULL"))
-        duplicates = (
-            f"LEFT JOIN (SELECT _file, {id_value} AS key FROM raw.{entity} AS r "
-            f"WHERE {id_value} IS NOT NULL GROUP BY ALL HAVING count(*) > 1) AS dup "
-            f"ON dup._file = r._file AND dup.key = {id_value}"
-        )
+    rules = [rule for f in contract.fields for rule in _field_rules(f, run_date)]
+    unique_rules, unique_joins = _unique_joins(entity, contract)
     rule_list = ", ".join(
-        f"CASE WHEN {condition} THEN {quote_literal(name)} END" for name, condition in rules
+        f"CASE WHEN {condition} THEN {quote_literal(name)} END"
+        for name, condition in rules + unique_rules
     )
-    accepted_columns = ", ".join(f"r.{quote_ident(TYPED + c)} AS {quote_ident(c)}" for c in columns)
+    return f"""
+        WITH t AS (SELECT *, {", ".join(typed)} FROM raw.{entity} AS r
+                   WHERE r._file IN ({", ".join(map(quote_literal, files))})),
+        r AS (SELECT *, ({candidate} OR _masked IS NOT NULL) AS _pii_candidate FROM t)
+        SELECT {", ".join(accepted(f) for f in newest.fields)}, r._file, r._row, r._pii_candidate,
+               list_concat(
+                   list_filter([{rule_list}], lambda rule: rule IS NOT NULL),
+                   list_transform(r._masked, lambda masked: 'pii:' || masked)
+               ) AS _rules
+        FROM r
+        {_reference_joins(contract)}
+        {unique_joins}
+    """
+
+
+def files_by_version(con: duckdb.DuckDBPyConnection, entity: str) -> dict[str, list[str]]:
+    """The raw delivery files of `entity`, grouped by the contract version each declares."""
+    grouped: dict[str, list[str]] = {}
+    for (file,) in con.execute(f"SELECT DISTINCT _file FROM raw.{entity} ORDER BY 1").fetchall():
+        grouped.setdefault(contract_version_for_file(entity, file), []).append(file)
+    return grouped
+
+
+def validate_entity(con: duckdb.DuckDBPyConnection, entity: str, run_date: date) -> dict[str, int]:
+    """Rebuild `judged.<entity>`, the `staging.<entity>` view and this entity's quarantine rows
+    from `raw.<entity>`; `run_date` is the day the pipeline runs (no event may lie after it).
+
+    Every row is typed and judged in one pass by the contract version its delivery declares,
+    written once with its verdict (`_rules`); the failing rows are copied to quarantine, and
+    staging shows the others. Writing each row once, and never deleting from the fresh table
+    (which makes DuckDB rewrite it on commit), is what keeps validation cheap at national scale.
+    """
+    con.execute(QUARANTINE_DDL)
+    newest = load_contract(entity)
+    judged = f"judged.{entity}"
+    columns = [f.name for f in newest.fields]
+    parts = [
+        _judged_sql(entity, load_contract(entity, version), newest, files, run_date)
+        for version, files in files_by_version(con, entity).items()
+    ]
+    empty = f"SELECT * FROM ({_judged_sql(entity, newest, newest, [''], run_date)}) WHERE false"
     # One transaction: readers see the previous verdict or the whole new one, never a part.
     con.execute("BEGIN TRANSACTION")
     try:
         con.execute(
-            f"""
-            CREATE OR REPLACE TABLE {judged} AS
-            WITH t AS (SELECT *, {typed} FROM raw.{entity} AS r),
-            r AS (SELECT *, ({candidate} OR _masked IS NOT NULL) AS _pii_candidate FROM t)
-            SELECT {accepted_columns}, r._file, r._row, r._pii_candidate,
-                   list_concat(
-                       list_filter([{rule_list}], lambda rule: rule IS NOT NULL),
-                       list_transform(r._masked, lambda masked: 'pii:' || masked)
-                   ) AS _rules
-            FROM r
-            {_reference_joins(contract)}
-            {duplicates}
-            """
+            f"CREATE OR REPLACE TABLE {judged} AS "
+            + " UNION ALL BY NAME ".join(f"({part})" for part in parts or [empty])
         )
         _add_pii_rules(con, entity, columns)
-        counts = _quarantine_failures(con, contract)
-        _drop_old_staging_table(con, entity)
+        counts = _quarantine_failures(con, newest)
         listed = ", ".join(quote_ident(c) for c in columns)
         con.execute(
             f"CREATE OR REPLACE VIEW staging.{entity} AS "
@@ -199,17 +251,6 @@ def validate_entity(con: duckdb.DuckDBPyConnection, entity: str, as_of: date) ->
         con.execute("ROLLBACK")
         raise
     return counts
-
-
-def _drop_old_staging_table(con: duckdb.DuckDBPyConnection, entity: str) -> None:
-    """Warehouses from before `judged` held staging as a table; it becomes a view."""
-    kind = con.execute(
-        "SELECT table_type FROM information_schema.tables "
-        "WHERE table_schema = 'staging' AND table_name = ?",
-        [entity],
-    ).fetchone()
-    if kind and kind[0] == "BASE TABLE":
-        con.execute(f"DROP TABLE staging.{entity}")
 
 
 def _add_pii_rules(con: duckdb.DuckDBPyConnection, entity: str, columns: list[str]) -> None:

@@ -11,7 +11,7 @@ from dashboards.components import (
     bar_chart,
     explain_if_empty,
     format_value,
-    kind_of,
+    kpi_kinds,
     page_header,
     period_filters,
     period_label,
@@ -52,6 +52,7 @@ info = page_header("overview.title", t("overview.intro"))
 if info is None:
     st.stop()
 threshold = int(info["suppression_threshold"])
+KINDS = kpi_kinds(query)
 
 with st.sidebar:
     grain, period = period_filters("kpi", ("month", "quarter", "year"))
@@ -106,7 +107,7 @@ sipkollen = query(
 )
 columns = st.columns(4)
 for index, kpi in enumerate(TILES):
-    kind = kind_of(kpi)
+    kind = KINDS[kpi]
     if kpi in current.index:
         row = current.loc[kpi]
         shown = format_value(row["value"], bool(row["suppressed"]), kind)
@@ -145,7 +146,7 @@ trend_kpi = url_select(t("overview.trend_kpi"), TREND_KPIS, "trend", kpi_label)
 monthly = selection("month")
 trend = monthly[monthly["kpi"] == trend_kpi].reset_index(drop=True)
 if not explain_if_empty(trend, threshold):
-    kind = kind_of(trend_kpi)
+    kind = KINDS[trend_kpi]
     y = trend["value"] * (100 if kind == "share" else 1)
     # Swedish month labels as categories: Plotly's date axis would name months in English.
     months = trend["period_start"].map(partial(period_label, "month"))
@@ -191,7 +192,7 @@ if not explain_if_empty(breakdown, threshold):
     # the reference line.
     breakdown["label"] = breakdown["dimension_value"].map(partial(value_label, breakdown_dim))
     breakdown = breakdown.sort_values(
-        "value", ascending=kind_of(trend_kpi) == "quantile", na_position="last"
+        "value", ascending=KINDS[trend_kpi] == "quantile", na_position="last"
     )
     own = cells([trend_kpi])
     own = own[own["period_start"] == period]
@@ -199,7 +200,7 @@ if not explain_if_empty(breakdown, threshold):
         bar_chart(
             breakdown,
             "label",
-            kind_of(trend_kpi),
+            KINDS[trend_kpi],
             t(
                 "overview.breakdown_title",
                 kpi=kpi_label(trend_kpi),

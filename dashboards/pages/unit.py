@@ -6,7 +6,7 @@ import streamlit as st
 from dashboards.components import (
     explain_if_empty,
     format_value,
-    kind_of,
+    kpi_kinds,
     page_header,
     period_filters,
     period_label,
@@ -34,6 +34,7 @@ info = page_header("unit.title", t("unit.intro"))
 if info is None:
     st.stop()
 threshold = int(info["suppression_threshold"])
+KINDS = kpi_kinds(query)
 units = query(
     "SELECT DISTINCT dimension_value FROM marts.kpi WHERE dimension = 'initiating_unit' "
     "AND dimension_value <> 'unknown' ORDER BY 1"
@@ -60,7 +61,7 @@ if not explain_if_empty(figures[figures["dimension"] == "initiating_unit"], thre
             for d in ("initiating_unit", "all")
         }
         shown = [
-            format_value(c["value"].iloc[0], bool(c["suppressed"].iloc[0]), kind_of(kpi))
+            format_value(c["value"].iloc[0], bool(c["suppressed"].iloc[0]), KINDS[kpi])
             if len(c)
             else "–"
             for c in cell.values()

@@ -1,5 +1,6 @@
--- marts.overdue_follow_ups: at the as-of date, follow-ups planned, not held, not cancelled, for
--- open plans, whose planned date + tolerance lies before the as-of date. days_overdue counts from
+-- The overdue follow-ups (published as marts.overdue_follow_ups, counted by follow_ups_overdue):
+-- at the as-of date, follow-ups planned, not held, not cancelled, for open plans, whose planned
+-- date + tolerance lies before the as-of date. days_overdue counts from
 -- the planned date. Pseudonymous ids and unit codes only (SPEC §5).
 SELECT m.sip_id, p.initiating_unit, m.meeting_id, m.planned_date,
        (rp.as_of - m.planned_date)::INTEGER AS days_overdue

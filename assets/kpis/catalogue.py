@@ -1,0 +1,72 @@
+"""marts.kpi_catalogue: one row per published KPI code with its kind, names, definition, unit,
+better direction and the region's target (SPEC §6), from `data_contracts/kpi_catalogue.yaml`
+and `kpi_targets.yaml`."""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+from assets.run_params import read_run_params
+from data_contracts.contracts import load_contract
+from data_contracts.kpi_catalogue import load_kpi_catalogue, load_kpi_targets
+
+# Sub-codes (`family:code`) take their Swedish label from the contract field they break down.
+SUB_CODE_FIELDS = {
+    "closure_reason_share": ("sip_plans", "closure_reason"),
+    "deviations": ("sip_deviations", "deviation_type"),
+    "deviations_responsible": ("sip_deviations", "responsible_principal"),
+    "invited_attendance_share": ("sip_participants", "organisation_type"),
+    "invited_attendance_principal_share": ("sip_participants", "principal"),
+}
+QUANTILE_NAMES = {
+    "p50": ("median", "median"),
+    "p75": ("75:e percentil", "75th percentile"),
+    "p90": ("90:e percentil", "90th percentile"),
+}
+
+
+def _row(kpi: str, kind: str, catalogue: dict, targets: dict[str, float], settings: dict) -> dict:
+    base, _, sub = kpi.partition(":")
+    if base not in catalogue:
+        raise KeyError(f"KPI {kpi!r} has no entry in data_contracts/kpi_catalogue.yaml")
+    entry = catalogue[base]
+    name_sv, name_en = entry.name_sv, entry.name_en
+    if kind == "quantile":
+        sv, en = QUANTILE_NAMES[sub]
+        name_sv, name_en = f"{name_sv}, {sv}", f"{name_en}, {en}"
+    elif sub:
+        entity, field = SUB_CODE_FIELDS[base]
+        label = (load_contract(entity).field(field).codes or {}).get(sub, sub)
+        name_sv, name_en = f"{name_sv}: {label}", f"{name_en}: {sub}"
+    return {
+        "kpi": kpi,
+        "kind": kind,
+        "name_sv": name_sv,
+        "name_en": name_en,
+        "definition_sv": entry.definition_sv.format(**settings),
+        "definition_en": entry.definition_en.format(**settings),
+        "unit": entry.unit,
+        "better": entry.better,
+        "target": targets.get(kpi),
+    }
+
+
+def build_kpi_catalogue(con: duckdb.DuckDBPyConnection) -> int:
+    catalogue, targets = load_kpi_catalogue(), load_kpi_targets()
+    params = read_run_params(con)
+    settings = {
+        "meeting_target_days": params.meeting_target_days,
+        "follow_up_tolerance_days": params.follow_up_tolerance_days,
+    }
+    codes = con.execute("SELECT DISTINCT kpi, kind FROM work.kpi_cells ORDER BY kpi").fetchall()
+    rows = pd.DataFrame(
+        [_row(kpi, kind, catalogue, targets.values, settings) for kpi, kind in codes]
+    )
+    con.execute(
+        "CREATE OR REPLACE TABLE marts.kpi_catalogue AS SELECT kpi, kind, name_sv, name_en, "
+        "definition_sv, definition_en, unit, better, target::DOUBLE AS target, "
+        "? AS target_is_example FROM rows ORDER BY kpi",
+        [targets.example],
+    )
+    return len(rows)
