@@ -36,7 +36,7 @@ from dagster import (
 from streamlit.testing.v1 import AppTest
 
 from assets.resources import SipSettings
-from assets.validate.rules import _field_rules
+from assets.validate.rules import _field_rules, _unique_joins
 from data_contracts.changelog import contract_changes
 from data_contracts.contracts import ENTITIES, PACKAGE_DIR, load_contract
 from data_contracts.pii import find_pii
@@ -114,11 +114,11 @@ def _rows(database: Path, sql: str, params: list | None = None) -> list[tuple]:
 
 
 def test_every_rule_the_validation_makes_has_a_swedish_name_and_expectation() -> None:
-    as_of = date(2026, 6, 30)
+    run_date = date(2026, 6, 30)
     for entity in ENTITIES:
         contract = load_contract(entity)
-        made = [name for f in contract.fields for name, _ in _field_rules(contract, f, as_of)]
-        made += [f"unique_in_delivery:{contract.id_field}"] if contract.id_field else []
+        made = [name for f in contract.fields for name, _ in _field_rules(f, run_date)]
+        made += [name for name, _ in _unique_joins(entity, contract)[0]]
         made += [f"pii:{f.name}" for f in contract.fields] + ["malformed_line:TOO MANY COLUMNS"]
         for rule in made:
             text = describe_rule(contract, rule)
