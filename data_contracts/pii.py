@@ -2,45 +2,103 @@
 
 One set of regular expressions serves both DuckDB (set-based over whole deliveries) and Python
 (logs, metadata, the dashboards), so the two always agree. Rules, and why, in `docs/pii.md`:
+- text is normalised first: every dash variant becomes `-`, every space variant a space,
+  invisible format characters go, and compatibility forms (fullwidth digits, `＠`) become ASCII;
 - personnummer / samordningsnummer: a digit token `YYMMDD[-+]NNNN`, `YYMMDDNNNN`,
   `YYYYMMDD[-]NNNN` with a real month, a day 01-31 (61-91: samordningsnummer), century 18-20
   and a valid Luhn check digit;
-- e-mail: `local@domain.tld`;
-- phone: Swedish national numbers (`070-123 45 67`, `08-123 456 78`, `0701234567`, at least 7
-  digits) and international ones (`+46 70 123 45 67`, `+46 (0)70…`, `0046…`), but never the
-  `YYMMDD-NNNN` shape nor a valid identity number.
+- e-mail: `local@domain.tld`, letters including å, ä, ö and the rest of Latin;
+- phone: Swedish national numbers (`070-123 45 67`, `070 - 123 45 67`, `08-123 456 78`,
+  `0701234567`, at least 7 digits) and international ones (`+46 70 123 45 67`, `+46 (0)70…`,
+  `0046…`), but never the `YYMMDD-NNNN` shape, a date `DD-MM-YYYY` nor a valid identity number.
 Masking replaces each finding with its kind in brackets, in the order e-mail, identity number,
-phone, so SQL and Python produce the same text.
+phone, so SQL and Python produce the same text. A value with a finding is returned normalised.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+import string
+import unicodedata
 from collections.abc import Callable
 
 from data_contracts.sql import quote_literal
 
+
+def _normalisation_map() -> dict[str, str]:
+    """Character -> its plain form: dashes, spaces, invisible format characters (removed), and
+    NFKC's single-character compatibility forms of the ASCII that the patterns look for."""
+    wanted = set(string.ascii_letters + string.digits + "+-@._%() ")
+    mapping: dict[str, str] = {}
+    for code_point in [*range(0x80, 0x10000), *range(0x1D400, 0x1D800)]:
+        char = chr(code_point)
+        category = unicodedata.category(char)
+        if category == "Pd" or char == "\u2212":  # dashes, and the minus sign
+            mapping[char] = "-"
+        elif category == "Zs":
+            mapping[char] = " "
+        elif category == "Cf":  # zero-width space, soft hyphen, word joiner, BOM, ...
+            mapping[char] = ""
+        elif (plain := unicodedata.normalize("NFKC", char)) in wanted:
+            mapping[char] = plain
+    return mapping
+
+
+def _char_class(chars: list[str]) -> str:
+    """A regular-expression class of `chars`, consecutive code points as ranges."""
+    points = sorted(map(ord, chars))
+    ranges: list[list[int]] = []
+    for point in points:
+        if ranges and point == ranges[-1][1] + 1:
+            ranges[-1][1] = point
+        else:
+            ranges.append([point, point])
+    return "[" + "".join(chr(a) if a == b else f"{chr(a)}-{chr(b)}" for a, b in ranges) + "]"
+
+
+# DuckDB has no NFKC: both sides apply NFC when a combining mark is present, then this map
+# (SQL in four cheap steps: dashes, spaces and invisibles by class, the rare compatibility
+# forms with `translate`), so Python and SQL normalise alike.
+_NORMALISATION = _normalisation_map()
+_TRANSLATION = str.maketrans(_NORMALISATION)
+COMBINING = "[\u0300-\u036f]"
+DASHES, SPACES, INVISIBLE = (
+    _char_class([char for char, plain in _NORMALISATION.items() if plain == target])
+    for target in ("-", " ", "")
+)
+_COMPATIBLE = {char: plain for char, plain in _NORMALISATION.items() if plain not in "- "}
+COMPATIBLE = _char_class(list(_COMPATIBLE))
+NEEDS_NORMALISING = _char_class([*_NORMALISATION, *map(chr, range(0x300, 0x370))])
+
+LETTER = "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f"  # Latin letters, å ä ö included
 DIGIT_TOKEN = r"[0-9]+(?:[-+][0-9]+)?"
 IDENTITY_SHAPE = r"^([0-9]{6}|[0-9]{8})[-+]?[0-9]{4}$"
-EMAIL = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
+EMAIL = f"[{LETTER}0-9._%+-]+@[{LETTER}0-9-]+(?:\\.[{LETTER}0-9-]+)*\\.[A-Za-z]{{2,}}"
+GROUP_SEPARATOR = "(?: ?- ?| )"  # `070-123`, `070 123`, `070 - 123`
 # Groups: 1 the character before (consumed, so the regex needs no look-behind that RE2 lacks),
 # 2 the number, 3 the character after. The number is international (`+46 (0)70 …`, `0046…`) or
-# Swedish national: trunk `0`, area code, digit groups split by at most one space or dash.
+# Swedish national: trunk `0`, area code, digit groups split by at most one separator.
 PHONE = (
     r"(^|[^0-9A-Za-z_+-])"
     r"((?:\+|00)[1-9][0-9]{0,2}(?: ?\(0\))?[0-9 -]{5,15}[0-9]"
-    r"|0[1-9][0-9]{0,2}[ -]?[0-9]{2,3}(?:[ -]?[0-9]{2,3}){1,2})"
+    f"|0[1-9][0-9]{{0,2}}{GROUP_SEPARATOR}?[0-9]{{2,3}}(?:{GROUP_SEPARATOR}?[0-9]{{2,3}}){{1,2}})"
     r"($|[^0-9])"
 )
 PHONE_GAP = r"\1#\3"  # a found number replaced, boundaries kept, for the second pass
-PHONE_EXCLUDED = r"^[0-9]{6}[-+][0-9]{4}$"  # written like a personnummer: not a phone
+# Written like a personnummer, or a date `DD-MM-YYYY`: not a phone.
+PHONE_EXCLUDED = (
+    r"^(?:[0-9]{6}[-+][0-9]{4}"
+    r"|(?:0[1-9]|[12][0-9]|3[01])-(?:0[1-9]|1[0-2])-(?:19|20)[0-9]{2})$"
+)
 PHONE_MIN_DIGITS = 7  # `08-123 45`; fewer digits are counts, times or codes ("0180 12")
 # Cheap test that rules out almost every clean value before the expensive part runs.
 # It is a superset of the patterns above: ids such as `M-00012345` do not pass it.
 PREFILTER = (
     r"[0-9]{6}[-+]?[0-9]{4}|@"
-    r"|(?:^|[^0-9A-Za-z_+-])(?:0[1-9][0-9]{0,2}[ -]?[0-9]{2,3}[ -]?[0-9]{2}|(?:\+|00)[1-9])"
+    r"|(?:^|[^0-9A-Za-z_+-])"
+    f"(?:0[1-9][0-9]{{0,2}}{GROUP_SEPARATOR}?[0-9]{{2,3}}{GROUP_SEPARATOR}?[0-9]{{2}}"
+    r"|(?:\+|00)[1-9])"
 )
 
 MASKS = {
@@ -50,6 +108,8 @@ MASKS = {
     "phone": "[telefon]",
 }
 
+_NEEDS_NORMALISING = re.compile(NEEDS_NORMALISING)
+_COMBINING = re.compile(COMBINING)
 _DIGIT_TOKEN = re.compile(DIGIT_TOKEN)
 _IDENTITY_SHAPE = re.compile(IDENTITY_SHAPE)
 _EMAIL = re.compile(EMAIL)
@@ -87,8 +147,18 @@ def _is_phone(number: str) -> bool:
     )
 
 
+def normalise(text: str) -> str:
+    """`text` as the patterns read it (see `_normalisation_map`); unchanged when it holds no
+    character that needs it."""
+    if not _NEEDS_NORMALISING.search(text):
+        return text
+    if _COMBINING.search(text):
+        text = unicodedata.normalize("NFC", text)
+    return text.translate(_TRANSLATION)
+
+
 def _findings(text: str) -> list[tuple[str, str]]:
-    """(kind, matched text) in masking order."""
+    """(kind, matched text) in masking order, in the normalised `text`."""
     if not _PREFILTER.search(text):
         return []
     found = [("email", m) for m in _EMAIL.findall(text)]
@@ -108,16 +178,21 @@ def find_pii(text: str | None) -> list[str]:
     """The kinds of personal data in `text`, sorted, each once."""
     if not text:
         return []
-    return sorted({kind for kind, _ in _findings(text)})
+    return sorted({kind for kind, _ in _findings(normalise(text))})
 
 
 def mask_text(text: str | None) -> str | None:
-    """`text` with every finding replaced by its mask, exactly as `mask_sql` does."""
+    """`text` with every finding replaced by its mask, exactly as `mask_sql` does: normalised
+    when it holds a finding, unchanged when not."""
     if not text:
         return text
-    for kind, match in _findings(text):
-        text = text.replace(match, MASKS[kind])
-    return text
+    plain = normalise(text)
+    findings = _findings(plain)
+    if not findings:
+        return text
+    for kind, match in findings:
+        plain = plain.replace(match, MASKS[kind])
+    return plain
 
 
 # --- the same in DuckDB SQL -------------------------------------------------------------------
@@ -176,24 +251,57 @@ def _findings_sql(column_sql: str) -> str:
     )
 
 
+def _normalised_sql(column_sql: str, body: Callable[[str], str]) -> str:
+    """SQL `body(v)` where `v` is the normalised text of `column_sql`, worked out once per row
+    (a one-element list binds it to a lambda parameter)."""
+    composed = (
+        f"CASE WHEN regexp_matches({column_sql}, {quote_literal(COMBINING)}) "
+        f"THEN nfc_normalize({column_sql}) ELSE {column_sql} END"
+    )
+    for char_class, plain in ((DASHES, "-"), (SPACES, " "), (INVISIBLE, "")):
+        composed = f"regexp_replace({composed}, {quote_literal(char_class)}, '{plain}', 'g')"
+    compatible = (
+        f"CASE WHEN regexp_matches(pii_n, {quote_literal(COMPATIBLE)}) THEN translate(pii_n, "
+        f"{quote_literal(''.join(_COMPATIBLE))}, {quote_literal(''.join(_COMPATIBLE.values()))}) "
+        "ELSE pii_n END"
+    )
+    normalised = (
+        f"CASE WHEN regexp_matches({column_sql}, {quote_literal(NEEDS_NORMALISING)}) "
+        f"THEN list_transform([{composed}], lambda pii_n: {compatible})[1] "
+        f"ELSE {column_sql} END"
+    )
+    return f"list_transform([{normalised}], lambda pii_v: {body('pii_v')})[1]"
+
+
 def candidate_sql(columns_sql: list[str]) -> str:
     """SQL boolean: cheap row-level test; only rows passing it can hold personal data.
 
     The columns are joined with a control character, so no finding can span two columns.
     """
     joined = f"concat_ws(chr(31), {', '.join(columns_sql)})"
-    return f"regexp_matches({joined}, {quote_literal(PREFILTER)})"
+    prefilter = quote_literal(PREFILTER)
+    # Normalising costs: only texts with a character that needs it pay for it.
+    return (
+        f"(regexp_matches({joined}, {prefilter}) OR "
+        f"(regexp_matches({joined}, {quote_literal(NEEDS_NORMALISING)}) AND "
+        f"{_normalised_sql(joined, lambda v: f'regexp_matches({v}, {prefilter})')}))"
+    )
 
 
 def pii_kind_sql(column_sql: str) -> str:
     """SQL VARCHAR[]: the sorted distinct kinds of personal data in the text."""
-    kinds = f"list_transform({_findings_sql(column_sql)}, lambda pii_f: pii_f.kind)"
-    return f"list_sort(list_distinct({kinds}))"
+    return _normalised_sql(
+        column_sql,
+        lambda v: (
+            f"list_sort(list_distinct(list_transform({_findings_sql(v)}, "
+            "lambda pii_f: pii_f.kind)))"
+        ),
+    )
 
 
 def pii_sql(column_sql: str) -> str:
     """SQL boolean (NULL-safe): the text holds personal data."""
-    return f"(len({_findings_sql(column_sql)}) > 0)"
+    return _normalised_sql(column_sql, lambda v: f"(len({_findings_sql(v)}) > 0)")
 
 
 def mask_sql(column_sql: str) -> str:
@@ -201,9 +309,12 @@ def mask_sql(column_sql: str) -> str:
     mask = "CASE pii_f.kind " + " ".join(
         f"WHEN {quote_literal(kind)} THEN {quote_literal(m)}" for kind, m in MASKS.items()
     )
-    return (
-        f"list_reduce({_findings_sql(column_sql)}, "
-        f"lambda pii_acc, pii_f: replace(pii_acc, pii_f.text, {mask} END), {column_sql})"
+    masked = (
+        f"CASE WHEN len(pii_fs) = 0 THEN {column_sql} ELSE list_reduce(pii_fs, "
+        f"lambda pii_acc, pii_f: replace(pii_acc, pii_f.text, {mask} END), pii_v) END"
+    )
+    return _normalised_sql(
+        column_sql, lambda v: f"list_transform([{_findings_sql(v)}], lambda pii_fs: {masked})[1]"
     )
 
 

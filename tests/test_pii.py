@@ -56,6 +56,25 @@ FINDINGS = [
     ("0910-123 45", ["phone"]),
     ("ring 070-1234567 070-7654321/08-765 43 21", ["phone"]),
     (f"mejl a@b.se tel 031-12 34 56 pnr 19{VALID}", ["email", "personnummer", "phone"]),
+    # Unicode variants a word processor or an export writes (docs/pii.md, "Normalisation").
+    (VALID.replace("-", "\u2013"), ["personnummer"]),  # en dash
+    (VALID.replace("-", "\u2011"), ["personnummer"]),  # non-breaking hyphen
+    (VALID.replace("-", "\u2212"), ["personnummer"]),  # minus sign
+    ("pnr " + VALID.replace("-", "\u200b-"), ["personnummer"]),  # zero-width space
+    ("\uff18\uff11\uff11\uff12\uff11\uff18-" + VALID[-4:], ["personnummer"]),  # fullwidth
+    ("070\u00a0123\u00a045\u00a067", ["phone"]),  # non-breaking spaces
+    ("070\u202f123\u200945\u200967", ["phone"]),  # narrow and thin spaces
+    ("070 - 123 45 67", ["phone"]),
+    ("070 \u2013 123 45 67", ["phone"]),
+    ("anna@växjö.se", ["email"]),
+    ("åsa.öberg@kommun.se", ["email"]),
+    ("a\u030asa@kommun.se", ["email"]),  # å written as a + combining ring
+]
+WHOLE_MASKS = [
+    ("åsa.öberg@kommun.se", "[e-post]"),
+    ("skriv till anna@växjö.se", "skriv till [e-post]"),
+    ("ring 070\u00a0123\u00a045\u00a067", "ring [telefon]"),
+    ("pnr " + VALID.replace("-", "\u2013"), "pnr [personnummer]"),
 ]
 CLEAN = [
     INVALID,
@@ -73,6 +92,10 @@ CLEAN = [
     "möte 08.30-10.00, 2026-03-15 08:30",
     "d41d8cd98f00b204e9800998ecf8427e",
     "20260315-1234",
+    "01-02-2025",  # a date, not a phone number
+    "möte 31-12-2025 kl 10",
+    "Enhet\u2013Norr",  # a dash variant in clean text is left as it is
+    "Vård\u00a0och\u00a0omsorg",
     "",
     None,
 ]
@@ -101,6 +124,13 @@ def test_findings_are_detected_and_masked(text: str, kinds: list[str]) -> None:
             assert run not in masked
 
 
+@pytest.mark.parametrize(("text", "masked"), WHOLE_MASKS)
+def test_findings_are_masked_whole(text: str, masked: str) -> None:
+    assert mask_text(text) == masked
+    [(_, _, masked_in_sql)] = sql_results([text])
+    assert masked_in_sql == masked
+
+
 @pytest.mark.parametrize("text", CLEAN)
 def test_pseudonymised_values_are_not_flagged(text: str | None) -> None:
     assert find_pii(text) == []
@@ -125,6 +155,10 @@ def test_candidate_prefilter_passes_every_finding() -> None:
     assert passed
 
 
+DASHES = ["\u2010", "\u2011", "\u2012", "\u2013", "\u2014", "\u2212", "\ufe63", "\uff0d"]
+SPACES = ["\u00a0", "\u2007", "\u2009", "\u202f", "\u3000"]
+
+
 def _personnummer(year: int, month: int, day: int, serial: int, century: bool, sep: str) -> str:
     nine = f"{year % 100:02d}{month:02d}{day:02d}{serial:03d}"
     ten = nine + luhn_digit(nine)
@@ -139,10 +173,10 @@ def _personnummer(year: int, month: int, day: int, serial: int, century: bool, s
     day=st.integers(1, 28),
     serial=st.integers(0, 999),
     century=st.booleans(),
-    sep=st.sampled_from(["", "-", "+"]),
+    sep=st.sampled_from(["", "-", "+", *DASHES]),
     coordination=st.booleans(),
-    before=st.text(alphabet="abcåäö ,.:;", max_size=12),
-    after=st.text(alphabet="abcåäö ,.:;", max_size=12),
+    before=st.text(alphabet="abcåäö ,.:;\u00a0\u202f", max_size=12),
+    after=st.text(alphabet="abcåäö ,.:;\u00a0\u202f", max_size=12),
 )
 def test_any_valid_identity_number_in_text_is_found_and_masked(
     year: int,
@@ -165,12 +199,32 @@ def test_any_valid_identity_number_in_text_is_found_and_masked(
     assert number not in masked and number[-4:] + " " not in masked + " "
 
 
+@settings(max_examples=60, deadline=None)
+@given(
+    groups=st.lists(st.integers(0, 99), min_size=3, max_size=3),
+    separators=st.lists(st.sampled_from([" ", "-", " - ", *DASHES, *SPACES]), min_size=3),
+    before=st.text(alphabet="abcåäö ,.:;\u00a0", max_size=12),
+)
+def test_any_phone_number_with_unicode_separators_is_found(
+    groups: list[int], separators: list[str], before: str
+) -> None:
+    area, *rest = separators
+    number = f"070{area}123{rest[0]}{groups[0]:02d}{rest[1]}{groups[1]:02d}"
+    text = f"{before} {number}."
+    assert find_pii(text) == ["phone"]
+    [(flagged, kinds, masked)] = sql_results([text])
+    assert flagged and kinds == ["phone"] and masked == mask_text(text)
+    assert f"{groups[0]:02d}{rest[1]}{groups[1]:02d}" not in masked
+
+
 @settings(max_examples=80, deadline=None)
 @given(
     st.lists(
         st.one_of(
             st.text(alphabet="0123456789 -+@.()/_abxåSIP\n", max_size=20),
+            st.text(alphabet="0123456789@.åö\u030a" + "".join(DASHES + SPACES), max_size=12),
             st.sampled_from([VALID, COORDINATION, "070-123 45 67", "+46 8 123 45", "a@b.se"]),
+            st.sampled_from(["anna@växjö.se", VALID.replace("-", "\u2011"), "070\u00a0123 45 67"]),
         ),
         max_size=6,
     )
