@@ -195,6 +195,23 @@ def mask_text(text: str | None) -> str | None:
     return plain
 
 
+class MaskedError(RuntimeError):
+    """An error whose message was masked; the original is dropped with all its text."""
+
+
+def masked_error(exc: BaseException, where: str) -> MaskedError:
+    """A masked stand-in for `exc`, to raise `from None` (so neither `exc` nor its chain, which
+    may quote file names or values, reaches a log or Dagster's event log)."""
+    return MaskedError(mask_text(f"{where}: {type(exc).__name__}: {exc}"))
+
+
+def mask_file_name(name: str, sha256: str) -> str:
+    """A delivery's file name as stored and shown: masked, and when masking changed it, with
+    the start of the content hash, which tells apart files that mask alike."""
+    masked = mask_text(name)
+    return name if masked == name else f"{masked} [{sha256[:12]}]"
+
+
 # --- the same in DuckDB SQL -------------------------------------------------------------------
 
 

@@ -23,8 +23,15 @@ from data_contracts.contracts import (
     load_contract,
     normalise_header,
 )
-from data_contracts.pii import mask_text
-from data_contracts.sql import quote_ident
+from data_contracts.pii import (
+    candidate_sql,
+    mask_file_name,
+    mask_sql,
+    mask_text,
+    masked_error,
+    pii_sql,
+)
+from data_contracts.sql import quote_ident, quote_literal
 
 _META_DDL = """
 CREATE SCHEMA IF NOT EXISTS raw;
@@ -69,8 +76,8 @@ def delivery_files(landing_dir: Path, entity: str) -> list[Path]:
 
 
 def _ensure_raw_table(con: duckdb.DuckDBPyConnection, entity: str, columns: list[str]) -> None:
-    # `_masked`: the columns validation found personal data in and masked in place, so that a
-    # later validation of the same row still rejects it (the masked text no longer shows why).
+    # `_masked`: the columns ingest found personal data in and masked, so that validation
+    # still rejects the row (the masked text no longer shows why).
     con.execute(
         f"CREATE TABLE IF NOT EXISTS raw.{entity} (_file VARCHAR, _row BIGINT, _masked VARCHAR[])"
     )
@@ -123,36 +130,67 @@ def _record(
     )
 
 
+def _mask_delivery(con: duckdb.DuckDBPyConnection, columns: list[str]) -> None:
+    """Mask personal data in the delivery's temp table, before any row of it is written to the
+    database file, and record in `_masked` the columns it was found in (docs/pii.md)."""
+    con.execute(f"ALTER TABLE {DELIVERY_TABLE} ADD COLUMN _masked VARCHAR[]")
+    refs = [quote_ident(c) for c in columns]
+    # The detector is expensive: it runs on the few rows the cheap test lets through only.
+    found = ", ".join(
+        f"CASE WHEN {pii_sql(ref)} THEN {quote_literal(c)} END"
+        for c, ref in zip(columns, refs, strict=True)
+    )
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE _delivery_pii AS "
+        f"SELECT _row, list_filter([{found}], lambda c: c IS NOT NULL) AS found "
+        f"FROM {DELIVERY_TABLE} WHERE {candidate_sql(refs)}"
+    )
+    masked = ", ".join(
+        f"{ref} = CASE WHEN list_contains(p.found, {quote_literal(c)}) THEN {mask_sql(ref)} "
+        f"ELSE {ref} END"
+        for c, ref in zip(columns, refs, strict=True)
+    )
+    con.execute(
+        f"UPDATE {DELIVERY_TABLE} AS d SET {masked}, _masked = p.found FROM _delivery_pii AS p "
+        "WHERE d._row = p._row AND len(p.found) > 0"
+    )
+    con.execute("DROP TABLE _delivery_pii")
+
+
 def _load_file(
-    con: duckdb.DuckDBPyConnection, path: Path, entity: str, sha: str, scratch: Path
+    con: duckdb.DuckDBPyConnection, path: Path, name: str, entity: str, sha: str, scratch: Path
 ) -> DeliveryResult:
     try:
         version = contract_version_for_file(entity, path.name)
     except ContractError as exc:
-        result = DeliveryResult(entity, path.name, "rejected", 0, error=str(exc))
+        result = DeliveryResult(entity, name, "rejected", 0, error=mask_text(str(exc)))
         _record(con, path, entity, sha, None, result, None, [])
         return result
     contract = load_contract(entity, version)
     try:
         read = read_delivery(con, path, contract.header_aliases(), normalise_header, scratch)
     except DeliveryRejected as exc:
-        result = DeliveryResult(entity, path.name, "rejected", 0, error=mask_text(str(exc)))
+        result = DeliveryResult(entity, name, "rejected", 0, error=mask_text(str(exc)))
         _record(con, path, entity, sha, version, result, None, [])
         return result
     _ensure_raw_table(con, entity, [f.name for f in contract.fields])
+    _mask_delivery(con, read.columns)
     columns = ", ".join(quote_ident(c) for c in read.columns)
     con.execute(
-        f"INSERT INTO raw.{entity} ({columns}, _file, _row) "
-        f"SELECT {columns}, ?, _row FROM {DELIVERY_TABLE}",
-        [path.name],
+        f"INSERT INTO raw.{entity} ({columns}, _file, _row, _masked) "
+        f"SELECT {columns}, ?, _row, _masked FROM {DELIVERY_TABLE}",
+        [name],
     )
     con.execute(f"DROP TABLE {DELIVERY_TABLE}")
     if read.malformed:
         con.executemany(
             "INSERT INTO meta.malformed_rows VALUES (?, ?, ?, ?, ?)",
-            [[entity, path.name, m.row_number, m.error, mask_text(m.line)] for m in read.malformed],
+            [
+                [entity, name, m.row_number, mask_text(m.error), mask_text(m.line)]
+                for m in read.malformed
+            ],
         )
-    result = DeliveryResult(entity, path.name, "loaded", read.rows_read, len(read.malformed))
+    result = DeliveryResult(entity, name, "loaded", read.rows_read, len(read.malformed))
     _record(con, path, entity, sha, version, result, read.dialect, read.unknown_columns)
     return result
 
@@ -173,23 +211,30 @@ def ingest_entity(
         ).fetchall()
     )
     results: list[DeliveryResult] = []
-    for gone in sorted(set(known) - {p.name for p in files}):
+    hashes = {path: file_sha256(path) for path in files}
+    # File names are stored and shown masked; the content hash tells masked names apart.
+    names = {path: mask_file_name(path.name, hashes[path]) for path in files}
+    for gone in sorted(set(known) - set(names.values())):
         _forget_file(con, entity, gone)
     with tempfile.TemporaryDirectory(prefix="sip-ingest-") as scratch:
         for path in files:
-            sha = file_sha256(path)
-            if known.get(path.name) == sha:
+            sha, name = hashes[path], names[path]
+            if known.get(name) == sha:
                 rows = con.execute(
                     "SELECT rows_read FROM meta.deliveries WHERE entity = ? AND file = ?",
-                    [entity, path.name],
+                    [entity, name],
                 ).fetchone()[0]
-                results.append(DeliveryResult(entity, path.name, "unchanged", rows))
+                results.append(DeliveryResult(entity, name, "unchanged", rows))
                 continue
             con.execute("BEGIN TRANSACTION")
             try:
-                _forget_file(con, entity, path.name)
-                results.append(_load_file(con, path, entity, sha, Path(scratch)))
+                _forget_file(con, entity, name)
+                results.append(_load_file(con, path, name, entity, sha, Path(scratch)))
                 con.execute("COMMIT")
+            except Exception as exc:
+                con.execute("ROLLBACK")
+                # Dagster keeps the message in its event log: it must carry no personal data.
+                raise masked_error(exc, f"{entity}/{name}") from None
             except BaseException:
                 con.execute("ROLLBACK")
                 raise

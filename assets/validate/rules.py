@@ -6,8 +6,9 @@ Each row is judged by the contract version its delivery declares (`contract-v<ve
 file name, else the newest), so a later version never rejects rows delivered under an earlier one.
 Every raw row goes to `judged.<entity>`, typed, with codes normalised and the list of rules it
 broke; `staging.<entity>` is the view of the rows that broke none, and every failing row goes
-to `quarantine.rows` with all the rules it broke and its raw values (PII masked). Rule names are
-stable and listed in `docs/data-contracts.md`.
+to `quarantine.rows` with all the rules it broke and its raw values. Personal data was masked at
+ingest, before any row was written; a row's `_masked` columns become its `pii:<column>` rules.
+Rule names are stable and listed in `docs/data-contracts.md`.
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ from data_contracts.contracts import (
     contract_version_for_file,
     load_contract,
 )
-from data_contracts.pii import candidate_sql, mask_sql, pii_sql
 from data_contracts.sql import quote_ident, quote_literal
 
 TYPED = "typed__"  # prefix of the typed copy of each column while checking
@@ -112,7 +112,10 @@ def _field_rules(field: Field, run_date: date) -> list[tuple[str, str]]:
         rules.append(
             (f"orphan:{field.name}", f"{value} IS NOT NULL AND ref_{field.name}.found IS NULL")
         )
-    return rules
+    # A value masked at ingest is judged by its `pii:` rule alone: what the masked text would
+    # break says nothing about the value that was delivered.
+    masked = f"list_contains(coalesce(r._masked, []::VARCHAR[]), {quote_literal(field.name)})"
+    return [(name, f"({condition}) AND NOT {masked}") for name, condition in rules]
 
 
 def _reference_joins(contract: Contract) -> str:
@@ -137,13 +140,6 @@ def _reference_joins(contract: Contract) -> str:
             f"ORDER BY _file DESC, _row DESC) = 1) AS parent ON parent.key = {_value(link)}"
         )
     return "\n".join(joins)
-
-
-def _where_pii_can_hide(field: Field) -> str:
-    raw = f"t.{quote_ident(field.name)}"
-    if field.type == "text":
-        return raw
-    return f"CASE WHEN t.{quote_ident(TYPED + field.name)} IS NULL THEN {raw} END"
 
 
 SQL_TYPES = {"date": "DATE", "boolean": "BOOLEAN", "integer": "INTEGER"}
@@ -182,9 +178,6 @@ def _judged_sql(
             return f"{column} AS {quote_ident(f.name)}"
         return f"TRY_CAST({column} AS {SQL_TYPES.get(f.type, 'VARCHAR')}) AS {quote_ident(f.name)}"
 
-    # Personal data can only hide in free text or in a value that is not a valid date, code
-    # or boolean; the cheap pre-filter looks there only.
-    candidate = candidate_sql([_where_pii_can_hide(f) for f in contract.fields])
     rules = [rule for f in contract.fields for rule in _field_rules(f, run_date)]
     unique_rules, unique_joins = _unique_joins(entity, contract)
     rule_list = ", ".join(
@@ -192,10 +185,9 @@ def _judged_sql(
         for name, condition in rules + unique_rules
     )
     return f"""
-        WITH t AS (SELECT *, {", ".join(typed)} FROM raw.{entity} AS r
-                   WHERE r._file IN ({", ".join(map(quote_literal, files))})),
-        r AS (SELECT *, ({candidate} OR _masked IS NOT NULL) AS _pii_candidate FROM t)
-        SELECT {", ".join(accepted(f) for f in newest.fields)}, r._file, r._row, r._pii_candidate,
+        WITH r AS (SELECT *, {", ".join(typed)} FROM raw.{entity} AS r
+                   WHERE r._file IN ({", ".join(map(quote_literal, files))}))
+        SELECT {", ".join(accepted(f) for f in newest.fields)}, r._file, r._row,
                list_concat(
                    list_filter([{rule_list}], lambda rule: rule IS NOT NULL),
                    list_transform(r._masked, lambda masked: 'pii:' || masked)
@@ -239,7 +231,6 @@ def validate_entity(con: duckdb.DuckDBPyConnection, entity: str, run_date: date)
             f"CREATE OR REPLACE TABLE {judged} AS "
             + " UNION ALL BY NAME ".join(f"({part})" for part in parts or [empty])
         )
-        _add_pii_rules(con, entity, columns)
         counts = _quarantine_failures(con, newest)
         listed = ", ".join(quote_ident(c) for c in columns)
         con.execute(
@@ -253,52 +244,19 @@ def validate_entity(con: duckdb.DuckDBPyConnection, entity: str, run_date: date)
     return counts
 
 
-def _add_pii_rules(con: duckdb.DuckDBPyConnection, entity: str, columns: list[str]) -> None:
-    """Add `pii:<column>` to the rules of rows holding personal data.
-
-    The detector is expensive, so it runs only on the few rows the cheap row-level test let
-    through (filtering first, in a separate statement, keeps DuckDB from evaluating it on all).
-    """
-    checks = ", ".join(f"CASE WHEN {pii_sql(quote_ident(c))} THEN 'pii:{c}' END" for c in columns)
-    con.execute(
-        f"""
-        CREATE OR REPLACE TEMP TABLE _pii AS
-        SELECT _file, _row, list_filter([{checks}], lambda rule: rule IS NOT NULL) AS found
-        FROM raw.{entity}
-        SEMI JOIN (SELECT _file, _row FROM judged.{entity} WHERE _pii_candidate)
-          USING (_file, _row)
-        """
-    )
-    con.execute(
-        f"""
-        UPDATE judged.{entity} AS s SET _rules = list_concat(s._rules, p.found)
-        FROM _pii AS p
-        WHERE s._file = p._file AND s._row = p._row AND len(p.found) > 0
-        """
-    )
-    con.execute("DROP TABLE _pii")
-
-
 def _quarantine_failures(con: duckdb.DuckDBPyConnection, contract: Contract) -> dict[str, int]:
-    """Copy the failing rows of `judged.<entity>` to quarantine with their raw values, personal
-    data masked there and in `raw.<entity>`."""
+    """Copy the failing rows of `judged.<entity>` to quarantine with their raw values."""
     entity = contract.entity
     columns = [f.name for f in contract.fields]
-    record = ", ".join(
-        f"{quote_ident(c)} := CASE WHEN c._pii_candidate THEN {mask_sql('r.' + quote_ident(c))} "
-        f"ELSE r.{quote_ident(c)} END"
-        for c in columns
-    )
+    record = ", ".join(f"{quote_ident(c)} := r.{quote_ident(c)}" for c in columns)
     entity_id = "r." + quote_ident(contract.id_field or columns[0])
     con.execute("DELETE FROM quarantine.rows WHERE entity = ?", [entity])
     con.execute(
         f"""
         INSERT INTO quarantine.rows
-        SELECT {quote_literal(entity)}, c._file, c._row,
-               CASE WHEN c._pii_candidate THEN {mask_sql(entity_id)} ELSE {entity_id} END,
+        SELECT {quote_literal(entity)}, c._file, c._row, {entity_id},
                c._rules, to_json(struct_pack({record}))::VARCHAR
-        FROM (SELECT _file, _row, _rules, _pii_candidate FROM judged.{entity}
-              WHERE len(_rules) > 0) AS c
+        FROM (SELECT _file, _row, _rules FROM judged.{entity} WHERE len(_rules) > 0) AS c
         JOIN raw.{entity} AS r USING (_file, _row)
         """
     )
@@ -311,24 +269,6 @@ def _quarantine_failures(con: duckdb.DuckDBPyConnection, contract: Contract) -> 
         """,
         [entity],
     )
-    # No personal data stays in the warehouse: mask it in the raw rows too, and drop it from
-    # the judged rows (quarantine holds the masked value).
-    flagged = con.execute(
-        f"SELECT DISTINCT split_part(rule, ':', 2) FROM (SELECT unnest(_rules) AS rule "
-        f"FROM judged.{entity} WHERE _pii_candidate) WHERE rule LIKE 'pii:%'"
-    ).fetchall()
-    for (column,) in flagged:
-        ref = quote_ident(column)
-        con.execute(
-            f"UPDATE raw.{entity} SET {ref} = {mask_sql(ref)}, "
-            f"_masked = list_distinct(list_append(coalesce(_masked, []), {quote_literal(column)})) "
-            "WHERE (_file, _row) IN "
-            f"(SELECT (_file, _row) FROM judged.{entity} "
-            f"WHERE list_contains(_rules, 'pii:{column}'))"
-        )
-        con.execute(
-            f"UPDATE judged.{entity} SET {ref} = NULL WHERE list_contains(_rules, 'pii:{column}')"
-        )
     quarantined = con.execute(
         "SELECT count(*) FROM quarantine.rows WHERE entity = ?", [entity]
     ).fetchone()[0]
