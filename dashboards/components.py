@@ -14,6 +14,7 @@ import streamlit as st
 
 from dashboards import formatting
 from dashboards.i18n import current_language, t
+from data_contracts.safe_text import neutralise_frame, plain_html
 
 FONT_SIZE = 20  # readable from the back of a meeting room
 # One palette for charts and PDFs, safe for colour-blind readers (Okabe & Ito 2008): groups are
@@ -62,14 +63,6 @@ def url_select(
     return value
 
 
-_MARKDOWN_SPECIAL = "\\`*_{}[]()#+-.!|<>~$:"
-
-
-def escape_markdown(text: str) -> str:
-    """Text from the data shown literally inside Markdown: no links, emphasis, colours or maths."""
-    return "".join(f"\\{c}" if c in _MARKDOWN_SPECIAL else c for c in text)
-
-
 def format_value(value: float | None, suppressed: bool, kind: str) -> str:
     """A figure as shown to people: suppressed cells say so, never 0."""
     if suppressed:
@@ -94,7 +87,7 @@ def kpi_kinds(query) -> dict[str, str]:
 
 def style(fig: go.Figure, title: str, height: int = 480) -> go.Figure:
     fig.update_layout(
-        title={"text": title, "font": {"size": FONT_SIZE + 2}},
+        title={"text": plain_html(title), "font": {"size": FONT_SIZE + 2}},
         font={"size": FONT_SIZE},
         height=height,
         margin={"l": 10, "r": 10, "t": 90, "b": 10},
@@ -120,8 +113,10 @@ def bar_chart(
 ) -> go.Figure:
     """Bars with their value written on them; suppressed groups get a grey stub that says so.
     Labels are categories (a municipality code is a name, not a number). `reference` draws a
-    dashed line at a value the bars are compared with, e.g. the whole region's."""
+    dashed line at a value the bars are compared with, e.g. the whole region's.
+    Labels come from data: Plotly reads them as HTML, so they are escaped."""
     shown = frame.copy()
+    shown[label_col] = shown[label_col].map(plain_html)
     shown["plot_value"] = shown["value"].where(~shown["suppressed"], 0).fillna(0)
     if kind == "share":
         shown["plot_value"] *= 100
@@ -172,14 +167,16 @@ def explain_if_empty(frame: pd.DataFrame, threshold: int) -> bool:
 
 def _csv_bytes(frame: pd.DataFrame) -> bytes:
     # Swedish Excel: ';' between fields, decimal comma, and a BOM so å/ä/ö survive.
-    text = frame.to_csv(index=False, sep=";", decimal=",")
+    text = neutralise_frame(frame).to_csv(index=False, sep=";", decimal=",")
     return "\ufeff".encode() + text.encode("utf-8")
 
 
 def _excel_bytes(frame: pd.DataFrame) -> bytes:
     buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="xlsxwriter") as writer:
-        frame.to_excel(writer, index=False, sheet_name="Data")
+    # Text stays text: no formulas, no links made from strings.
+    options = {"strings_to_formulas": False, "strings_to_urls": False}
+    with pd.ExcelWriter(buffer, engine="xlsxwriter", engine_kwargs={"options": options}) as writer:
+        neutralise_frame(frame).to_excel(writer, index=False, sheet_name="Data")
     return buffer.getvalue()
 
 

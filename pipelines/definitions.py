@@ -10,9 +10,14 @@ from assets.kpis import kpi_stage_assets
 from assets.model.assets import model_assets
 from assets.publish.assets import publish_assets
 from assets.validate import validate_assets
+from data_contracts.pii import install_log_masking
 from pipelines.resources import build_resources
 from pipelines.schedules import build_nightly_schedule
 from pipelines.sensors import build_landing_sensor, steward_alert_sensor, steward_failure_sensor
+
+# Every entry point loads this module (`dagster dev`, `dagster asset materialize`, the daemon's
+# sensor and run workers, `pipelines.run`): mask personal data in every log record from here on.
+install_log_masking()
 
 all_assets = [*ingest_assets, *validate_assets, *model_assets, *kpi_stage_assets, *publish_assets]
 

@@ -10,12 +10,9 @@ import sys
 
 from dagster import DagsterInstance
 
-from data_contracts.pii import install_log_masking
-
 
 def main() -> int:
-    install_log_masking()
-    from pipelines.definitions import defs
+    from pipelines.definitions import defs  # installs the log masking
 
     instance = (
         DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else DagsterInstance.ephemeral()

@@ -1,7 +1,8 @@
 """Export every mart as Parquet and as a CSV that Swedish Excel opens as it is.
 
 Swedish Excel expects `;` between fields, a decimal comma, and a byte-order mark to recognise
-UTF-8 (otherwise å/ä/ö turn into mojibake).
+UTF-8 (otherwise å/ä/ö turn into mojibake). Text that Excel would run as a formula is
+neutralised (`data_contracts.safe_text`).
 """
 
 from __future__ import annotations
@@ -14,12 +15,14 @@ from pathlib import Path
 import duckdb
 
 from assets.publish.serving import mart_tables
+from data_contracts.safe_text import neutralise_sql
 from data_contracts.sql import quote_ident, quote_literal
 
 
 def _excel_columns(con: duckdb.DuckDBPyConnection, table: str) -> str:
     """Select list that writes floating-point columns with a decimal comma (DuckDB's CSV writer
-    has no decimal-separator option); six decimals, trailing zeros trimmed."""
+    has no decimal-separator option; six decimals, trailing zeros trimmed) and text columns
+    neutralised against formulas."""
     columns = con.execute(
         "SELECT column_name, data_type FROM information_schema.columns "
         "WHERE table_schema = 'marts' AND table_name = ? AND table_catalog = current_database() "
@@ -33,6 +36,8 @@ def _excel_columns(con: duckdb.DuckDBPyConnection, table: str) -> str:
             parts.append(
                 f"replace(rtrim(rtrim(printf('%.6f', {column}), '0'), '.'), '.', ',') AS {column}"
             )
+        elif data_type == "VARCHAR":
+            parts.append(f"{neutralise_sql(column)} AS {column}")
         else:
             parts.append(column)
     return ", ".join(parts)

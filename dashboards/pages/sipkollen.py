@@ -1,7 +1,6 @@
 """SIP-kollen for the workplace meeting: large charts and plain sentences, a presentation mode
 without controls, and an A4 PDF handout. Never broken down by unit (SPEC §5)."""
 
-import html
 from functools import partial
 
 import pandas as pd
@@ -26,6 +25,7 @@ from dashboards.formatting import file_name
 from dashboards.handout import HandoutRow, pdf_handout, sipkollen_handout
 from dashboards.i18n import code_label, current_language, dimension_label, t, value_label
 from data_contracts.contracts import SURVEY_DIMENSIONS, load_survey
+from data_contracts.safe_text import plain_html, plain_markdown
 
 DIMENSIONS = ("all", *SURVEY_DIMENSIONS)
 
@@ -149,7 +149,7 @@ if not explain_if_empty(results, threshold):
         sentence = f"**{row.statement}** — {plain}"
         st.markdown(
             f"<div style='font-size:{FONT_SIZE + 4}px;margin:0.4em 0'>"
-            f"{html.escape(sentence).replace('**', '')}</div>",
+            f"{plain_html(sentence).replace('**', '')}</div>",
             unsafe_allow_html=True,
         )
     if not presenting:
@@ -234,7 +234,7 @@ if info.get("show_comments"):
     if len(comments):
         st.subheader(t("sipkollen.comments_title"))
         for comment in comments["comment"]:
-            st.markdown(f"> {comment}")
+            st.markdown(f"> {plain_markdown(comment)}")
 
 # --- handout: the statements and comparisons as one A4 PDF -------------------------------------
 if handout_rows and not presenting:

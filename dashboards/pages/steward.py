@@ -11,7 +11,6 @@ import streamlit as st
 from dashboards.components import (
     COLOURS,
     download_buttons,
-    escape_markdown,
     explain_if_empty,
     page_header,
     show_chart,
@@ -24,6 +23,7 @@ from dashboards.i18n import t
 from data_contracts.changelog import contract_changes
 from data_contracts.contracts import ENTITIES, load_contracts, load_survey
 from data_contracts.pii import mask_text
+from data_contracts.safe_text import plain_html, plain_markdown
 
 info = page_header("steward.title", t("steward.intro"))
 if info is None:
@@ -42,7 +42,7 @@ def labels(frame: pd.DataFrame) -> dict[str, str]:
 
 def plain(value: object) -> str:
     """A value from the data, masked and safe to put into Markdown."""
-    return escape_markdown(mask_text(str(value)))
+    return plain_markdown(mask_text(str(value)))
 
 
 deliveries = query(
@@ -179,7 +179,7 @@ with rules_tab:
         fig = go.Figure(
             go.Bar(
                 x=per_rule["rows_failed"],
-                y=per_rule["rule_title"],
+                y=per_rule["rule_title"].map(plain_html),
                 orientation="h",
                 marker_color=COLOURS["main"],
                 text=per_rule["rows_failed"],

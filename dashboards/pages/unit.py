@@ -15,6 +15,7 @@ from dashboards.components import (
 )
 from dashboards.data import query
 from dashboards.i18n import kpi_label, t
+from data_contracts.safe_text import plain_markdown
 
 COMPARED = (
     "needs_identified",
@@ -52,7 +53,7 @@ figures = query(
     "AND ((dimension = 'initiating_unit' AND dimension_value = ?) OR dimension = 'all')",
     [grain, period, *COMPARED, unit],
 )
-st.subheader(t("unit.compare_title", unit=unit, period=period_label(grain, period)))
+st.subheader(t("unit.compare_title", unit=plain_markdown(unit), period=period_label(grain, period)))
 if not explain_if_empty(figures[figures["dimension"] == "initiating_unit"], threshold):
     rows = []
     for kpi in COMPARED:
@@ -73,7 +74,7 @@ if not explain_if_empty(figures[figures["dimension"] == "initiating_unit"], thre
 
 # Row-level list: pseudonymous ids and unit codes only (SPEC §5), never on leadership pages.
 as_of = pd.Timestamp(info["as_of"]).date().isoformat()
-st.subheader(t("unit.overdue_title", unit=unit, as_of=as_of))
+st.subheader(t("unit.overdue_title", unit=plain_markdown(unit), as_of=as_of))
 overdue = query(
     "SELECT sip_id, meeting_id, planned_date, days_overdue FROM marts.overdue_follow_ups "
     "WHERE initiating_unit = ? ORDER BY days_overdue DESC",
