@@ -6,7 +6,8 @@ the one helper for its kind of output:
 - spreadsheets (every CSV and Excel file): a cell starting with `=`, `+`, `-`, `@`, tab or
   carriage return gets a leading `'` (OWASP, "CSV injection"), so it stays text; numbers stay
   numbers;
-- Markdown (Streamlit titles, captions, messages): every ASCII punctuation mark is escaped;
+- Markdown (Streamlit titles, captions, messages): every ASCII punctuation mark is escaped,
+  and bare web and e-mail addresses are kept from becoming links;
 - HTML (Plotly labels, titles and hover text): `&`, `<` and `>` become entities.
 """
 
@@ -21,6 +22,10 @@ from data_contracts.sql import quote_literal
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _MARKDOWN_SPECIAL = re.compile(r"([!-/:-@\[-`{-~])")  # all ASCII punctuation
+# GitHub-flavoured Markdown links bare `http://…`, `www.…` and `a@b.se` even when escaped: an
+# invisible word joiner after `:`, `@` and `www` breaks those patterns.
+_AUTOLINK_STARTS = re.compile(r"(\\[:@]|(?i:www))")
+WORD_JOINER = "\u2060"
 
 
 def neutralise_cell(value: object) -> object:
@@ -52,7 +57,8 @@ def neutralise_sql(column_sql: str) -> str:
 def plain_markdown(text: object) -> str:
     """`text` shown as itself in Markdown: no link, image, emphasis, heading or HTML; one line."""
     flat = " ".join(str(text).splitlines())
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", flat)
+    escaped = _MARKDOWN_SPECIAL.sub(r"\\\1", flat)
+    return _AUTOLINK_STARTS.sub(lambda m: m[1] + WORD_JOINER, escaped)
 
 
 def plain_html(text: object) -> str:

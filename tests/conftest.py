@@ -40,3 +40,7 @@ def demo_pipeline(tmp_path_factory: pytest.TempPathFactory) -> PipelineRun:
     result = run_pipeline(settings)
     assert result.success, [e.message for e in result.all_events if e.is_failure]
     return PipelineRun(settings, result)
+
+
+# The hostile-input corpus (issue 14), shared by its pipeline and browser tests.
+from tests.hostile_corpus import beacon, hostile_run  # noqa: E402, F401

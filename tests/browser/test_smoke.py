@@ -8,6 +8,7 @@ import socket
 import sys
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
 
@@ -28,11 +29,15 @@ CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 
 @pytest.fixture(scope="module")
 def served_app(demo_pipeline: PipelineRun) -> Iterator[str]:
+    with serve_dashboard(demo_pipeline.settings.warehouse) as url:
+        yield url
+
+
+@contextmanager
+def serve_dashboard(warehouse: Path) -> Iterator[str]:
+    """The app served on loopback over the pipeline's files next to `warehouse`; its URL."""
     port = free_port()
-    env = {
-        **os.environ,
-        "SIP_WAREHOUSE": str(demo_pipeline.settings.warehouse),
-    }
+    env = {**os.environ, "SIP_WAREHOUSE": str(warehouse)}
     env.pop("SIP_SERVING", None)
     server = start_in_own_group(
         [
