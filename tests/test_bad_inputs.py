@@ -160,7 +160,11 @@ PLANS_JAN = [
     (plan("PII-3", person_key="8112189876"), {"pii:person_key"}),
     (plan("PII-4", person_key="198112189876"), {"pii:person_key"}),
     (plan("PII-5", person_key="811218+9876"), {"pii:person_key"}),
-    (plan("PII-6", initiating_unit="VC 701063-2342"), {"pii:initiating_unit"}),
+    # Masked at ingest, so the masked text breaks the unit-code pattern too.
+    (
+        plan("PII-6", initiating_unit="VC 701063-2342"),
+        {"pii:initiating_unit", "pattern:initiating_unit"},
+    ),
     (plan("19121212-1212", person_key="P-25"), {"pii:sip_id"}),
     (plan("G-NOT-PNR-1", person_key="811218-9877"), set()),
     (plan("G-NOT-PNR-2", person_key="19121212-1213"), set()),
@@ -636,8 +640,8 @@ def test_freshness_has_one_row_per_entity(corpus_run: CorpusRun) -> None:
 def test_validating_again_keeps_masked_rows_in_quarantine(
     corpus_run: CorpusRun, tmp_path: Path
 ) -> None:
-    """Validation masks personal data in the raw rows; the next run, which sees only the masked
-    text, must still reject those rows instead of letting them into the KPIs."""
+    """Ingest masks personal data before the raw rows are written; the next run, which sees
+    only the masked text, must still reject those rows instead of letting them into the KPIs."""
     first = corpus_run.settings
     again = Settings(
         landing_dir=first.landing_dir, warehouse=tmp_path / "sip.duckdb", as_of=first.as_of
