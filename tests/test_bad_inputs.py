@@ -160,11 +160,7 @@ PLANS_JAN = [
     (plan("PII-3", person_key="8112189876"), {"pii:person_key"}),
     (plan("PII-4", person_key="198112189876"), {"pii:person_key"}),
     (plan("PII-5", person_key="811218+9876"), {"pii:person_key"}),
-    # Masked at ingest, so the masked text breaks the unit-code pattern too.
-    (
-        plan("PII-6", initiating_unit="VC 701063-2342"),
-        {"pii:initiating_unit", "pattern:initiating_unit"},
-    ),
+    (plan("PII-6", initiating_unit="VC 701063-2342"), {"pii:initiating_unit"}),
     (plan("19121212-1212", person_key="P-25"), {"pii:sip_id"}),
     (plan("G-NOT-PNR-1", person_key="811218-9877"), set()),
     (plan("G-NOT-PNR-2", person_key="19121212-1213"), set()),
@@ -344,8 +340,9 @@ ANSWERS = [
     (answer("R-PHONE", comment="Ring mig på 070-123 45 67"), {"pii:comment"}),
     (answer("R-PNR", comment="Mitt personnummer är 19121212-1212"), {"pii:comment"}),
     (answer("R-CODE", q01="kanske"), {"code:q01"}),
-    # Personal data in a coded field: not a valid answer, and masked like any other finding.
-    (answer("R-PNR-IN-ANSWER", q02="19121212-1212"), {"code:q02", "pii:q02"}),
+    # Personal data in a coded field: masked at ingest like any other finding, and judged by
+    # its `pii:` rule alone (what the masked text breaks says nothing of the delivered value).
+    (answer("R-PNR-IN-ANSWER", q02="19121212-1212"), {"pii:q02"}),
     (answer("R-PATTERN", region_code="1"), {"pattern:region_code"}),
     (answer("R-NOT-PNR", comment="Ärende 811218-9877 hos oss"), set()),
 ]
