@@ -122,6 +122,7 @@ def _demo_controls() -> None:
         role = st.selectbox(
             t("auth.demo_role"),
             ROLES,
+            index=ROLES.index(STEWARD),  # every page, as before sign-in existed
             format_func=lambda r: t(f"auth.roles.{r}"),
             key="w_demo_role",
         )
