@@ -14,7 +14,8 @@ from playwright.sync_api import expect
 
 from dashboards.components import format_value
 from data_contracts.contracts import load_contract
-from tests.browser.conftest import ARTIFACTS, serve_app
+from tests.app_server import serve_app
+from tests.browser.conftest import ARTIFACTS
 from tests.conftest import PipelineRun
 
 pytestmark = pytest.mark.browser
