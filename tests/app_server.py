@@ -7,6 +7,8 @@ import os
 import socket
 import sys
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -59,3 +61,12 @@ def serve_app(
         yield f"http://127.0.0.1:{port}"
     finally:
         assert not stop_group(server), "streamlit left processes behind"
+
+
+def http_status(url: str) -> int:
+    """The HTTP status of a GET without cookies (as curl would get it)."""
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code

@@ -7,8 +7,6 @@ sign-out. Screenshots go to tests/artifacts/."""
 from __future__ import annotations
 
 import json
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,7 +15,7 @@ import pytest
 from oidc_provider_mock import User, run_server_in_thread
 from playwright.sync_api import expect
 
-from tests.app_server import serve_app
+from tests.app_server import http_status, serve_app
 from tests.browser.conftest import ARTIFACTS
 from tests.conftest import PipelineRun
 from tests.processes import free_port
@@ -186,14 +184,6 @@ def test_a_unit_manager_sees_their_unit_and_the_opening_is_logged(
     page.context.close()
 
 
-def _status(url: str) -> int:
-    try:
-        with urllib.request.urlopen(url, timeout=10) as response:
-            return response.status
-    except urllib.error.HTTPError as error:
-        return error.code
-
-
 def test_downloads_need_a_session_and_sign_out_ends_it(browser, signed_app) -> None:
     app_url, log = signed_app
     page = _sign_in(browser, app_url, "forvaltare")
@@ -205,7 +195,7 @@ def test_downloads_need_a_session_and_sign_out_ends_it(browser, signed_app) -> N
     media_url = download.value.url
     assert "/media/" in media_url
     assert page.context.request.get(media_url).status == 200  # the signed-in browser
-    assert _status(media_url) == 403  # the same link without the session
+    assert http_status(media_url) == 403  # the same link without the session
     assert "forvaltare" in log.read_text(encoding="utf-8")
 
     # Sign-out clears the app's cookie and ends the session at the provider too.

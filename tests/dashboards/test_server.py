@@ -6,24 +6,14 @@ from __future__ import annotations
 
 import socket
 import subprocess
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from data_contracts.settings import Settings
-from tests.app_server import ROOT, app_env, serve_app, streamlit_command
+from tests.app_server import ROOT, app_env, http_status, serve_app, streamlit_command
 from tests.conftest import PipelineRun
 from tests.processes import free_port
-
-
-def _status(url: str) -> int:
-    try:
-        with urllib.request.urlopen(url, timeout=10) as response:
-            return response.status
-    except urllib.error.HTTPError as error:
-        return error.code
 
 
 def _refused_start(settings: Settings, *options: str) -> str:
@@ -53,9 +43,9 @@ def _non_loopback_address() -> str | None:
 def test_demo_serves_on_loopback_only_and_closes_metrics(demo_pipeline: PipelineRun) -> None:
     port = free_port()
     with serve_app(demo_pipeline.settings, port=port) as url:
-        assert _status(url + "/_stcore/health") == 200
-        assert _status(url + "/_stcore/metrics") == 404
-        assert _status(url + "/_stcore/metrics?families=session_events") == 404
+        assert http_status(url + "/_stcore/health") == 200
+        assert http_status(url + "/_stcore/metrics") == 404
+        assert http_status(url + "/_stcore/metrics?families=session_events") == 404
         address = _non_loopback_address()
         if address is None:
             pytest.skip("this machine has no non-loopback address to try")
