@@ -5,7 +5,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from dashboards.auth import sign_in, track_page
+from dashboards.auth import notice_page, sign_in, track_page
 from dashboards.components import set_page_language
 from dashboards.i18n import LANGUAGES, current_language, t
 
@@ -35,12 +35,14 @@ ALL_PAGES = {
 }
 # Only the viewer's pages exist for this session: any other page's URL is not found, and its
 # script never runs.
-allowed = [key for key in ALL_PAGES if viewer.may_open(key)]
+# Without a role (or before sign-in) the notice is the only page there is.
+allowed = [key for key in ALL_PAGES if viewer is not None and viewer.may_open(key)]
 navigation = st.navigation(
     [
         st.Page(PAGES / file, title=t(title), icon=icon, url_path=url_path, default=i == 0)
         for i, (file, title, icon, url_path) in enumerate(ALL_PAGES[key] for key in allowed)
     ]
+    or [st.Page(notice_page, title=t("app.title"), url_path="start", default=True)]
 )
 track_page(navigation.url_path)
 navigation.run()

@@ -131,10 +131,10 @@ def _demo_controls() -> None:
             st.selectbox(t("auth.demo_unit"), units, key="w_demo_unit")
 
 
-def sign_in() -> Viewer:
-    """The signed-in viewer; otherwise the sign-in page or a notice, and the run stops.
-
-    Called by the app before navigation, so it runs on every page."""
+def sign_in() -> Viewer | None:
+    """The viewer, or None when nobody may see anything yet (not signed in, or no role): the
+    app then serves `notice_page` as its only page. Called by the app before navigation, so
+    it runs on every page."""
     if not sign_in_configured():
         if not is_loopback(st.get_option("server.address")):
             st.error(t("auth.demo_not_loopback"))
@@ -143,18 +143,21 @@ def sign_in() -> Viewer:
         return current_viewer()
     viewer = current_viewer()
     if viewer is None:
-        st.title(t("app.title"))
-        st.write(t("auth.sign_in_intro"))
-        st.button(t("auth.sign_in"), on_click=st.login, type="primary")
-        st.stop()
+        return None
     with st.sidebar:
         st.caption(t("auth.signed_in_as", user=viewer.user))
         st.button(t("auth.sign_out"), on_click=st.logout)
-    if not viewer.roles:
-        st.title(t("app.title"))
+    return viewer if viewer.roles else None
+
+
+def notice_page() -> None:
+    """The only page for a viewer who may see nothing: sign in, or ask for a role."""
+    st.title(t("app.title"))
+    if current_viewer() is None:
+        st.write(t("auth.sign_in_intro"))
+        st.button(t("auth.sign_in"), on_click=st.login, type="primary")
+    else:
         st.info(t("auth.no_role"))
-        st.stop()
-    return viewer
 
 
 def require_page(page: str) -> Viewer:

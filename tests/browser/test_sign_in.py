@@ -105,10 +105,6 @@ def _nav(page) -> list[str]:
     ]
 
 
-def _main_text(page) -> str:
-    return page.get_by_test_id("stMain").inner_text()
-
-
 @pytest.mark.parametrize(
     ("sub", "pages", "heading"),
     [
@@ -156,7 +152,7 @@ def test_a_forbidden_page_by_url_is_not_rendered(browser, signed_app, sub, path,
 def test_a_user_without_a_role_sees_only_a_notice(browser, signed_app) -> None:
     app_url, _ = signed_app
     page = _sign_in(browser, app_url, "utan-roll")
-    assert "ingen roll" in _main_text(page)
+    expect(page.get_by_test_id("stMain")).to_contain_text("ingen roll", timeout=60_000)
     assert _nav(page) == []
     page.goto(app_url + "/oversikt")
     expect(page.get_by_test_id("stMain")).to_contain_text("ingen roll", timeout=60_000)
@@ -171,8 +167,9 @@ def test_a_unit_manager_sees_their_unit_and_the_opening_is_logged(
     app_url, log = signed_app
     page = _sign_in(browser, app_url, "enhetschef")
     page.get_by_role("heading", name="Enhetens vy").first.wait_for(timeout=60_000)
-    main = _main_text(page)
-    assert f"Försenade uppföljningar för {unit}" in main
+    expect(page.get_by_test_id("stMain")).to_contain_text(
+        f"Försenade uppföljningar för {unit}", timeout=60_000
+    )
     page.get_by_label("Enhet", exact=True).first.click()
     assert page.get_by_role("option").all_inner_texts() == [unit]  # their own unit only
     page.keyboard.press("Escape")
