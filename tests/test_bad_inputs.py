@@ -606,7 +606,7 @@ def test_no_personal_data_on_the_steward_page(
         str(Path(__file__).resolve().parents[1] / "dashboards" / "app.py"), default_timeout=120
     )
     [(delivery,)] = rows(
-        corpus_run.settings.serving_path,
+        corpus_run.settings.restricted_serving_path,
         "SELECT entity || '/' || file FROM marts.data_quality WHERE entity = ? "
         "ORDER BY pii_findings DESC, file LIMIT 1",
         [entity],
