@@ -6,6 +6,10 @@ UV ?= $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 RUN := $(UV) run --frozen
 DEMO_PLANS ?= 5000
 PORT ?= 8501
+# Sign-in: the secrets file with the [auth] section (default .streamlit/secrets.toml), and the
+# address to listen on (default 127.0.0.1 from .streamlit/config.toml; see docs/sign-in.md).
+SIP_SECRETS_FILE ?=
+ADDRESS ?=
 
 .PHONY: setup run materialize demo-data dashboard dagster test test-browser browser-deps bench lint format clean
 
@@ -28,7 +32,9 @@ materialize: setup
 	$(RUN) python -m pipelines.run
 
 dashboard: setup
-	$(RUN) streamlit run dashboards/app.py --server.port $(PORT) --server.headless true
+	$(RUN) streamlit run dashboards/server.py --server.port $(PORT) \
+		$(if $(SIP_SECRETS_FILE),--secrets.files "$(SIP_SECRETS_FILE)") \
+		$(if $(ADDRESS),--server.address $(ADDRESS))
 
 run: demo-data materialize dashboard
 

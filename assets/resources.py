@@ -22,6 +22,9 @@ class SipSettings(ConfigurableResource):
     show_comments: bool
     memory_limit: str
     quarantine_share_limit: float
+    role_claim: str
+    unit_claim: str
+    access_log: str = ""
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SipSettings:

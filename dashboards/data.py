@@ -20,6 +20,11 @@ def serving_path() -> Path:
     return Settings.from_env().serving_path
 
 
+def restricted_serving_path() -> Path:
+    """Row-level marts; pages read them only through `dashboards.auth.row_level_query`."""
+    return Settings.from_env().restricted_serving_path
+
+
 def _version(path: Path) -> float:
     return path.stat().st_mtime if path.exists() else 0.0
 
@@ -32,6 +37,11 @@ def _cached_query(path: str, version: float, sql: str, params: tuple) -> pd.Data
 
 def query(sql: str, params: list | tuple | None = None) -> pd.DataFrame:
     path = serving_path()
+    return _cached_query(str(path), _version(path), sql, tuple(params or ()))
+
+
+def restricted_query(sql: str, params: list | tuple | None = None) -> pd.DataFrame:
+    path = restricted_serving_path()
     return _cached_query(str(path), _version(path), sql, tuple(params or ()))
 
 

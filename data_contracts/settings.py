@@ -32,6 +32,9 @@ ENV_VARS: dict[str, str] = {
     "show_comments": "SIP_SHOW_COMMENTS",
     "memory_limit": "SIP_DUCKDB_MEMORY_LIMIT",
     "quarantine_share_limit": "SIP_QUARANTINE_SHARE_LIMIT",
+    "role_claim": "SIP_ROLE_CLAIM",
+    "unit_claim": "SIP_UNIT_CLAIM",
+    "access_log": "SIP_ACCESS_LOG",
 }
 
 
@@ -75,6 +78,9 @@ _PARSERS: dict[str, Callable[[str], object]] = {
     "show_comments": _boolean,
     "memory_limit": str,
     "quarantine_share_limit": _share,
+    "role_claim": str,
+    "unit_claim": str,
+    "access_log": _optional_path,
 }
 
 
@@ -97,14 +103,34 @@ class Settings:
     memory_limit: str = "3GB"
     # Above this share of an entity's rows in quarantine the run warns and the steward is mailed.
     quarantine_share_limit: float = 0.1
+    # Sign-in (SPEC §7): the ID-token claims that carry the user's roles and unit codes.
+    role_claim: str = "roles"
+    unit_claim: str = "units"
+    access_log: Path | None = None
 
     @property
     def serving_path(self) -> Path:
         return self.serving or self.warehouse.with_name(self.warehouse.stem + "_serving.duckdb")
 
     @property
+    def restricted_serving_path(self) -> Path:
+        """Row-level marts (`data_contracts.published.ROW_LEVEL_MARTS`), kept out of the
+        aggregated serving file so that file can be handed to BI users."""
+        serving = self.serving_path
+        return serving.with_name(serving.stem + "_restricted.duckdb")
+
+    @property
     def export_path(self) -> Path:
         return self.export_dir or self.warehouse.parent / "export"
+
+    @property
+    def restricted_export_path(self) -> Path:
+        return self.export_path.with_name(self.export_path.name + "_restricted")
+
+    @property
+    def access_log_path(self) -> Path:
+        """Who opened which row-level view when (JSON lines; no figures)."""
+        return self.access_log or self.warehouse.parent / "access_log.jsonl"
 
     @classmethod
     def from_text(cls, values: Mapping[str, str]) -> Settings:

@@ -518,7 +518,7 @@ def test_the_last_delivery_wins_and_process_findings_stay_in_the_model(
 
 
 def test_the_steward_sees_rejections_by_file_and_pii_per_file(corpus_run: CorpusRun) -> None:
-    serving = corpus_run.settings.serving_path
+    serving = corpus_run.settings.restricted_serving_path  # row-level: delivery files
     quality = {
         (entity, file): (status, error, pii)
         for entity, file, status, error, pii in rows(
@@ -571,9 +571,11 @@ def test_no_personal_data_in_warehouse_serving_database_or_exports(
     settings = corpus_run.settings
     warehouse_text = _strings_in(settings.warehouse)
     _assert_no_pii(warehouse_text, "the warehouse")
-    _assert_no_pii(_strings_in(settings.serving_path), "the serving database")
-    for export in settings.export_path.rglob("*.*"):
-        _assert_no_pii(export.read_bytes().decode("utf-8", errors="replace"), str(export))
+    for serving in (settings.serving_path, settings.restricted_serving_path):
+        _assert_no_pii(_strings_in(serving), str(serving))
+    for folder in (settings.export_path, settings.restricted_export_path):
+        for export in folder.rglob("*.*"):
+            _assert_no_pii(export.read_bytes().decode("utf-8", errors="replace"), str(export))
     # Masked, not dropped: the steward can still see what kind of value was there.
     assert "[personnummer]" in warehouse_text and "[e-post]" in warehouse_text
     assert all(value in warehouse_text for value in NOT_PII)
@@ -605,7 +607,7 @@ def test_no_personal_data_on_the_steward_page(
         str(Path(__file__).resolve().parents[1] / "dashboards" / "app.py"), default_timeout=120
     )
     [(delivery,)] = rows(
-        corpus_run.settings.serving_path,
+        corpus_run.settings.restricted_serving_path,
         "SELECT entity || '/' || file FROM marts.data_quality WHERE entity = ? "
         "ORDER BY pii_findings DESC, file LIMIT 1",
         [entity],
@@ -622,7 +624,7 @@ def test_no_personal_data_on_the_steward_page(
 
 def test_freshness_has_one_row_per_entity(corpus_run: CorpusRun) -> None:
     assert rows(
-        corpus_run.settings.serving_path,
+        corpus_run.settings.restricted_serving_path,
         "SELECT entity, latest_file, latest_event_date FROM marts.freshness ORDER BY entity",
     ) == [
         ("sip_deviations", "2026-02.csv", date(2026, 2, 10)),

@@ -152,14 +152,15 @@ def test_a_new_code_and_a_new_question_need_no_code_change(
     result = run_pipeline(settings)
     assert result.success, [e.message for e in result.all_events if e.is_failure]
 
+    with duckdb.connect(str(settings.restricted_serving_path), read_only=True) as con:
+        assert con.execute(
+            "SELECT contract_version FROM marts.data_quality WHERE entity = 'sipkollen' LIMIT 1"
+        ).fetchall() == [("1.1.0",)]
     with duckdb.connect(str(settings.serving_path), read_only=True) as con:
         assert con.execute(
             "SELECT DISTINCT kpi FROM marts.kpi WHERE dimension = 'target_group' "
             "AND dimension_value = 'autism' AND kpi = 'needs_identified'"
         ).fetchall() == [("needs_identified",)]
-        assert con.execute(
-            "SELECT contract_version FROM marts.data_quality WHERE entity = 'sipkollen' LIMIT 1"
-        ).fetchall() == [("1.1.0",)]
         [(q09_answers,)] = con.execute(
             "SELECT sum(n_applicable) FROM marts.sipkollen WHERE question_id = 'q09' "
             "AND period_grain = 'year' AND dimension = 'all'"

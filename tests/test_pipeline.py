@@ -8,6 +8,7 @@ import duckdb
 import pandas as pd
 from dagster import AssetCheckSeverity
 
+from data_contracts.published import ROW_LEVEL_MARTS
 from tests.conftest import PipelineRun, run_pipeline
 
 SPEC_MART_COLUMNS = {
@@ -93,8 +94,13 @@ def test_every_asset_and_blocking_check_succeeds(demo_pipeline: PipelineRun) -> 
 
 
 def test_published_marts_have_the_spec_schema(demo_pipeline: PipelineRun) -> None:
-    with duckdb.connect(str(demo_pipeline.settings.serving_path), read_only=True) as con:
-        for table, expected in SPEC_MART_COLUMNS.items():
+    settings = demo_pipeline.settings
+    for table, expected in SPEC_MART_COLUMNS.items():
+        # Row-level marts are published to the restricted serving file only (SPEC §7).
+        path = (
+            settings.restricted_serving_path if table in ROW_LEVEL_MARTS else settings.serving_path
+        )
+        with duckdb.connect(str(path), read_only=True) as con:
             # SPEC §6 columns first, in order; a mart may carry extra columns after them.
             assert _columns(con, table)[: len(expected)] == expected, table
 

@@ -134,7 +134,7 @@ def test_quarantined_records_carry_the_line_they_sit_on_in_the_file(steward_run)
     lines = (steward_run.settings.landing_dir / "sip_plans" / FIXES_FILE).read_text().splitlines()
     found = dict(
         _rows(
-            steward_run.settings.serving_path,
+            steward_run.settings.restricted_serving_path,
             "SELECT entity_id, line_number FROM marts.quarantine WHERE file = ?",
             [FIXES_FILE],
         )
@@ -149,7 +149,7 @@ def test_each_delivery_has_a_verdict_and_says_whether_it_is_new_or_changed(stewa
     verdicts = {
         (entity, file): (verdict, change, top)
         for entity, file, verdict, change, top in _rows(
-            steward_run.settings.serving_path,
+            steward_run.settings.restricted_serving_path,
             "SELECT entity, file, verdict, change, top_rules FROM marts.data_quality",
         )
     }
@@ -167,7 +167,7 @@ def test_freshness_knows_the_late_entity_and_every_latest_event(steward_run) -> 
     freshness = {
         entity: (late, days, event)
         for entity, late, days, event in _rows(
-            steward_run.settings.serving_path,
+            steward_run.settings.restricted_serving_path,
             "SELECT entity, late, days_since_delivery, latest_event_date FROM marts.freshness",
         )
     }
@@ -266,7 +266,7 @@ def test_the_steward_is_mailed_the_counts_and_no_personal_data(
     [message] = inbox.messages
     body = message.get_content().replace("\r\n", "\n")
     over_limit = _rows(
-        steward_run.settings.serving_path,
+        steward_run.settings.restricted_serving_path,
         "SELECT entity, sum(rows_quarantined), sum(rows_read) FROM marts.data_quality "
         "WHERE verdict <> 'rejected' GROUP BY entity HAVING sum(rows_quarantined) > 0.02 * "
         "sum(rows_read) ORDER BY entity",

@@ -43,10 +43,13 @@ def _excel_columns(con: duckdb.DuckDBPyConnection, table: str) -> str:
     return ", ".join(parts)
 
 
-def export_marts(con: duckdb.DuckDBPyConnection, export_dir: Path) -> list[Path]:
+def export_marts(
+    con: duckdb.DuckDBPyConnection, export_dir: Path, tables: list[str] | None = None
+) -> list[Path]:
+    """Export `tables` (every mart by default) to `export_dir`."""
     export_dir.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
-    for table in mart_tables(con):
+    for table in mart_tables(con) if tables is None else tables:
         source = f"marts.{quote_ident(table)}"
         parquet = export_dir / f"{table}.parquet"
         csv_file = export_dir / f"{table}.csv"

@@ -27,10 +27,13 @@ def mart_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
     ]
 
 
-def publish_serving(con: duckdb.DuckDBPyConnection, serving_path: Path) -> list[str]:
-    """Copy every `marts.*` table of the warehouse into a new serving file and swap it in."""
+def publish_serving(
+    con: duckdb.DuckDBPyConnection, serving_path: Path, tables: list[str] | None = None
+) -> list[str]:
+    """Copy `tables` (every `marts.*` table by default) of the warehouse into a new serving
+    file and swap it in."""
     serving_path.parent.mkdir(parents=True, exist_ok=True)
-    tables = mart_tables(con)
+    tables = mart_tables(con) if tables is None else tables
     staging_file = serving_path.with_name(f".{serving_path.name}.{uuid.uuid4().hex}.tmp")
     alias = "serving_next"
     con.execute(f"ATTACH {quote_literal(str(staging_file))} AS {alias}")

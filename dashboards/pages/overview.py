@@ -6,6 +6,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from dashboards.auth import require_page
 from dashboards.components import (
     COLOURS,
     bar_chart,
@@ -48,6 +49,7 @@ TREND_KPIS = (
     "invitation_before_consent_share",
 )
 
+require_page("overview")
 info = page_header("overview.title", t("overview.intro"))
 if info is None:
     st.stop()

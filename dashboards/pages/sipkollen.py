@@ -7,6 +7,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from dashboards.auth import require_page
 from dashboards.components import (
     COLOURS,
     FONT_SIZE,
@@ -29,6 +30,7 @@ from data_contracts.safe_text import plain_html, plain_markdown
 
 DIMENSIONS = ("all", *SURVEY_DIMENSIONS)
 
+require_page("sipkollen")
 info = page_header("sipkollen.title", "")
 if info is None:
     st.stop()

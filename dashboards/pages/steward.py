@@ -8,6 +8,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from dashboards.auth import require_page, row_level_query, show_access_log
 from dashboards.components import (
     COLOURS,
     download_buttons,
@@ -18,13 +19,13 @@ from dashboards.components import (
     table_with_downloads,
     url_select,
 )
-from dashboards.data import query
 from dashboards.i18n import t
 from data_contracts.changelog import contract_changes
 from data_contracts.contracts import ENTITIES, load_contracts, load_survey
 from data_contracts.pii import mask_text
 from data_contracts.safe_text import plain_html, plain_markdown
 
+require_page("steward")
 info = page_header("steward.title", t("steward.intro"))
 if info is None:
     st.stop()
@@ -45,16 +46,18 @@ def plain(value: object) -> str:
     return plain_markdown(mask_text(str(value)))
 
 
-deliveries = query(
+deliveries = row_level_query(
+    "deliveries",
     "SELECT entity, file, verdict, change, rows_read, rows_accepted, rows_quarantined, "
     "pii_findings, array_to_string(top_rules, '; ') AS top_rules, contract_version, "
-    "delivered_at, coalesce(error, '') AS error FROM marts.data_quality ORDER BY entity, file"
+    "delivered_at, coalesce(error, '') AS error FROM marts.data_quality ORDER BY entity, file",
 )
-freshness = query(
+freshness = row_level_query(
+    "freshness",
     "SELECT entity, latest_file, delivered_at::DATE AS delivered_at, cadence, next_due, "
     "current_date - delivered_at::DATE AS days_since_delivery, "
     "coalesce(current_date > next_due, true) AS late, latest_event_date "
-    "FROM marts.freshness ORDER BY entity"
+    "FROM marts.freshness ORDER BY entity",
 )
 
 # What needs the steward first: personal data and late deliveries, above every tab.
@@ -141,7 +144,8 @@ with fix_tab:
         st.success(t("steward.no_fix_list"))
     else:
         entity, file = chosen.split("/", 1)
-        fixes = query(
+        fixes = row_level_query(
+            "quarantine",
             "SELECT q.line_number, q.entity_id, r.field_label, "
             "CASE WHEN r.field IS NULL THEN json_extract_string(q.record, 'line') "
             "ELSE json_extract_string(q.record, r.field) END AS value, "
@@ -163,7 +167,8 @@ with fix_tab:
 
 with rules_tab:
     entity = url_select(t("steward.entity"), ENTITIES, "entity", entity_label)
-    rules = query(
+    rules = row_level_query(
+        "rule_failures",
         "SELECT file, rule_title, expected, rows_failed FROM marts.data_quality_rules "
         "WHERE entity = ? ORDER BY rows_failed DESC, rule_title",
         [entity],
@@ -253,3 +258,5 @@ with contracts_tab:
         st.dataframe(
             pd.DataFrame([a.__dict__ for a in survey.scale]), width="stretch", hide_index=True
         )
+
+show_access_log()

@@ -3,6 +3,7 @@
 import pandas as pd
 import streamlit as st
 
+from dashboards.auth import published_units, require_page, row_level_query
 from dashboards.components import (
     explain_if_empty,
     format_value,
@@ -31,15 +32,17 @@ COMPARED = (
     "deviations_per_100_active",
 )
 
+viewer = require_page("unit")
 info = page_header("unit.title", t("unit.intro"))
 if info is None:
     st.stop()
 threshold = int(info["suppression_threshold"])
 KINDS = kpi_kinds(query)
-units = query(
-    "SELECT DISTINCT dimension_value FROM marts.kpi WHERE dimension = 'initiating_unit' "
-    "AND dimension_value <> 'unknown' ORDER BY 1"
-)["dimension_value"].tolist()
+# A unit manager sees their own units only (SPEC §7).
+units = viewer.visible_units(published_units())
+if not units:
+    st.info(t("auth.no_units"))
+    st.stop()
 with st.sidebar:
     unit = url_select(t("unit.choose_unit"), units, "unit")
     grain, period = period_filters("kpi", ("month", "quarter", "year"))
@@ -75,10 +78,12 @@ if not explain_if_empty(figures[figures["dimension"] == "initiating_unit"], thre
 # Row-level list: pseudonymous ids and unit codes only (SPEC §5), never on leadership pages.
 as_of = pd.Timestamp(info["as_of"]).date().isoformat()
 st.subheader(t("unit.overdue_title", unit=plain_markdown(unit), as_of=as_of))
-overdue = query(
+overdue = row_level_query(
+    "overdue",
     "SELECT sip_id, meeting_id, planned_date, days_overdue FROM marts.overdue_follow_ups "
     "WHERE initiating_unit = ? ORDER BY days_overdue DESC",
     [unit],
+    unit=unit,
 )
 if overdue.empty:
     st.success(t("unit.no_overdue"))

@@ -10,11 +10,11 @@ import pytest
 from playwright.sync_api import expect
 
 from data_contracts.safe_text import WORD_JOINER
+from tests.app_server import serve_app
 from tests.browser import test_smoke
 from tests.hostile_corpus import RAW_PNR, HostileRun
 
 pytestmark = pytest.mark.browser
-browser = test_smoke.browser  # the shared headless Chromium fixture
 
 PAGES = [
     ("oversikt", "oversikt?dim=initiating_unit&value=VC-Centrum"),
@@ -35,7 +35,7 @@ def _visible_text(locator) -> str:
 @pytest.fixture(scope="module")
 def hostile_app(hostile_run: HostileRun) -> Iterator[str]:
     assert hostile_run.success
-    with test_smoke.serve_dashboard(hostile_run.settings.warehouse) as url:
+    with serve_app(hostile_run.settings) as url:
         yield url
 
 

@@ -3,12 +3,8 @@ figures shown equal the published mart's values. Screenshots go to tests/artifac
 
 from __future__ import annotations
 
-import os
-import socket
-import sys
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
 
@@ -18,79 +14,17 @@ from playwright.sync_api import expect
 
 from dashboards.components import format_value
 from data_contracts.contracts import load_contract
+from tests.app_server import serve_app
+from tests.browser.conftest import ARTIFACTS
 from tests.conftest import PipelineRun
-from tests.processes import free_port, start_in_own_group, stop_group
 
 pytestmark = pytest.mark.browser
-ROOT = Path(__file__).resolve().parents[2]
-ARTIFACTS = ROOT / "tests" / "artifacts"
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 
 
 @pytest.fixture(scope="module")
 def served_app(demo_pipeline: PipelineRun) -> Iterator[str]:
-    with serve_dashboard(demo_pipeline.settings.warehouse) as url:
+    with serve_app(demo_pipeline.settings) as url:
         yield url
-
-
-@contextmanager
-def serve_dashboard(warehouse: Path) -> Iterator[str]:
-    """The app served on loopback over the pipeline's files next to `warehouse`; its URL."""
-    port = free_port()
-    env = {**os.environ, "SIP_WAREHOUSE": str(warehouse)}
-    env.pop("SIP_SERVING", None)
-    server = start_in_own_group(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            str(ROOT / "dashboards" / "app.py"),
-            "--server.headless",
-            "true",
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            "--browser.gatherUsageStats",
-            "false",
-        ],
-        env,
-        ROOT,
-    )
-    try:
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.5)
-        else:
-            raise RuntimeError("streamlit did not start")
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        assert not stop_group(server), "streamlit left processes behind"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        yield chromium
-        chromium.close()
 
 
 def _open(browser, url: str, name: str):
@@ -233,7 +167,8 @@ def test_unit_page_compares_the_chosen_unit_with_the_region(
 def test_steward_page_shows_the_published_deliveries_and_rule_failures(
     served_app, browser, demo_pipeline
 ) -> None:
-    with duckdb.connect(str(demo_pipeline.settings.serving_path), read_only=True) as con:
+    restricted = demo_pipeline.settings.restricted_serving_path
+    with duckdb.connect(str(restricted), read_only=True) as con:
         # The demo plants one rejected row per entity in every monthly export.
         delivery = con.execute(
             "SELECT file, rows_read, rows_accepted, rows_quarantined, pii_findings "
@@ -270,7 +205,8 @@ def test_steward_page_shows_the_published_deliveries_and_rule_failures(
 def test_steward_goes_from_the_red_delivery_line_to_a_masked_fix_list(
     served_app, browser, demo_pipeline
 ) -> None:
-    with duckdb.connect(str(demo_pipeline.settings.serving_path), read_only=True) as con:
+    restricted = demo_pipeline.settings.restricted_serving_path
+    with duckdb.connect(str(restricted), read_only=True) as con:
         # The demo plants a phone number in a SIP-kollen comment: a delivery with errors.
         entity, file, quarantined = con.execute(
             "SELECT entity, file, rows_quarantined FROM marts.data_quality "

@@ -22,6 +22,12 @@ def serving_db(demo_pipeline: PipelineRun, monkeypatch: pytest.MonkeyPatch) -> P
     return settings.serving_path
 
 
+@pytest.fixture
+def restricted_db(serving_db: Path, demo_pipeline: PipelineRun) -> Path:
+    """The row-level marts (SPEC §7), published apart from the aggregated serving file."""
+    return demo_pipeline.settings.restricted_serving_path
+
+
 def mart(serving: Path, sql: str, params: list | None = None) -> pd.DataFrame:
     with duckdb.connect(str(serving), read_only=True) as con:
         return con.execute(sql, params or []).df()
