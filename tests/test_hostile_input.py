@@ -68,7 +68,7 @@ def test_file_names_are_masked_and_told_apart_by_content_hash(hostile_run: Hosti
     files = {
         file: status
         for file, status in _rows(
-            hostile_run.settings.serving_path,
+            hostile_run.settings.restricted_serving_path,
             "SELECT file, status FROM marts.data_quality WHERE entity = 'sip_plans'",
         )
     }
