@@ -15,6 +15,9 @@ from assets.run_params import read_run_params
 from data_contracts.contracts import ENTITIES
 
 MODEL = [AssetKey(f"model_{entity}") for entity in ENTITIES]
+# Every KPI asset reads the run's settings from model.run_params: said as a dependency, so a
+# run of a few assets (run_params among them) writes them before anything reads them.
+RUN_PARAMS = AssetKey("run_params")
 
 
 def _count(duckdb_con, table: str) -> int:
@@ -24,7 +27,7 @@ def _count(duckdb_con, table: str) -> int:
 @asset(
     group_name="kpi",
     kinds={"duckdb", "sql"},
-    deps=MODEL,
+    deps=[RUN_PARAMS, *MODEL],
     description="Helper relations the KPI SQL reads: plan dimensions, initial meetings, periods.",
 )
 def kpi_helpers(duckdb: DuckDBResource) -> MaterializeResult:
@@ -34,7 +37,7 @@ def kpi_helpers(duckdb: DuckDBResource) -> MaterializeResult:
     return MaterializeResult(metadata=rows)
 
 
-HELPER_DEPS = [AssetKey("kpi_helpers"), *MODEL]
+HELPER_DEPS = [AssetKey("kpi_helpers"), RUN_PARAMS, *MODEL]
 
 
 @asset(
@@ -83,7 +86,7 @@ def overdue_follow_ups(duckdb: DuckDBResource) -> MaterializeResult:
 @asset(
     group_name="kpi",
     kinds={"duckdb", "sql"},
-    deps=[AssetKey("model_sipkollen")],
+    deps=[RUN_PARAMS, AssetKey("model_sipkollen")],
     description="SIP-kollen positive shares with Wilson intervals per question (marts.sipkollen).",
 )
 def sipkollen_mart(duckdb: DuckDBResource) -> MaterializeResult:
@@ -110,7 +113,7 @@ def time_to_meeting_survival(duckdb: DuckDBResource) -> MaterializeResult:
 @asset(
     group_name="kpi",
     kinds={"duckdb"},
-    deps=MODEL,
+    deps=[RUN_PARAMS, *MODEL],
     description="The as-of date and KPI configuration the published figures were computed with.",
 )
 def run_info(duckdb: DuckDBResource) -> MaterializeResult:

@@ -92,7 +92,7 @@ def completeness_check(con: duckdb.DuckDBPyConnection, entity: str) -> AssetChec
             f"model_{entity}",
             group_name="model",
             kinds={"duckdb"},
-            deps=[f"validated_{entity}"],
+            deps=[f"validated_{entity}", "run_params"],
             description=f"{entity} as known on the as-of date: last accepted row per id.",
         )
         for entity in ENTITIES

@@ -35,12 +35,15 @@ def run_params(duckdb: DuckDBResource, sip: SipSettings) -> MaterializeResult:
     with duckdb.get_connection() as con:
         as_of = settings.as_of or default_as_of(con, run_date)
         write_run_params(con, settings, as_of, run_date)
+        # What DuckDB applies (SIP_DUCKDB_MEMORY_LIMIT as it understood it), not the text given.
+        memory_limit = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
     return MaterializeResult(
         metadata={
             "as_of": as_of.isoformat(),
             "as_of_from": "SIP_AS_OF" if settings.as_of else "data",
             "run_date": run_date.isoformat(),
             **{k: v for k, v in settings.as_text().items() if k not in ("as_of",)},
+            "duckdb_memory_limit": memory_limit,
         }
     )
 
