@@ -220,8 +220,8 @@ def test_follow_up_tolerance_days_sets_what_is_overdue(route, monkeypatch, base,
     changed = replace(base, follow_up_tolerance_days=100)
     selection = ["run_params", "kpi_helpers", "overdue_follow_ups", *publish()]
     rerun(route, monkeypatch, changed, base, selection)
-    before = _overdue(demo_pipeline.settings.serving_path)
-    after = _overdue(changed.serving_path)
+    before = _overdue(demo_pipeline.settings.restricted_serving_path)
+    after = _overdue(changed.restricted_serving_path)
     # Overdue by more than 14 days before; by more than 100 now, the same follow-ups among them.
     assert min(before.values()) <= 100
     assert after.items() < before.items()
@@ -303,3 +303,51 @@ def test_a_threshold_of_two_passed_in_stays_two_end_to_end(monkeypatch, base) ->
         "sipkollen": True,
         "survival": True,
     }
+
+
+# The sign-in settings are the dashboards' (they read `Settings.from_env()`); Dagster only carries
+# them in its resource, which must hand them on unchanged.
+def _dashboard_settings(
+    route: str, monkeypatch: pytest.MonkeyPatch, settings: Settings
+) -> Settings:
+    from pipelines.resources import build_resources
+
+    for var in ENV_VARS.values():
+        monkeypatch.delenv(var, raising=False)
+    if route == "env":
+        _export(monkeypatch, settings)
+        return Settings.from_env()
+    _export(monkeypatch, Settings(warehouse=settings.warehouse))
+    return build_resources(settings)["sip"].get()
+
+
+CLAIMS = {"sub": "anna", "roles": ["ledning"], "groups": ["dataforvaltare"], "enheter": "VC-Norr"}
+
+
+@shows("role_claim")
+def test_role_claim_names_the_roles_claim(route, monkeypatch, base) -> None:
+    from dashboards.auth import viewer_from_claims
+
+    assert viewer_from_claims(CLAIMS, base).roles == {"ledning"}
+    settings = _dashboard_settings(route, monkeypatch, replace(base, role_claim="groups"))
+    assert viewer_from_claims(CLAIMS, settings).roles == {"dataforvaltare"}
+
+
+@shows("unit_claim")
+def test_unit_claim_names_the_units_claim(route, monkeypatch, base) -> None:
+    from dashboards.auth import viewer_from_claims
+
+    assert viewer_from_claims(CLAIMS, base).units == set()
+    settings = _dashboard_settings(route, monkeypatch, replace(base, unit_claim="enheter"))
+    assert viewer_from_claims(CLAIMS, settings).units == {"VC-Norr"}
+
+
+@shows("access_log")
+def test_access_log_is_where_row_level_views_are_logged(route, monkeypatch, base, tmp_path):
+    from dashboards import access_log
+
+    log = tmp_path / "logs" / "who_saw_what.jsonl"
+    settings = _dashboard_settings(route, monkeypatch, replace(base, access_log=log))
+    access_log.append(settings.access_log_path, "anna", "overdue_follow_ups", "VC-Norr")
+    assert list(access_log.read(log)["user"]) == ["anna"]
+    assert not base.access_log_path.exists()
