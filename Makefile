@@ -11,7 +11,7 @@ PORT ?= 8501
 SIP_SECRETS_FILE ?=
 ADDRESS ?=
 
-.PHONY: setup run materialize demo-data dashboard dagster test test-browser browser-deps bench lint format clean
+.PHONY: setup run materialize demo-data dashboard dagster test test-browser browser-deps bench bench-waiting lint format clean
 
 setup: .venv/.synced $(DAGSTER_HOME)/dagster.yaml
 
@@ -52,6 +52,9 @@ test-browser: setup browser-deps
 
 bench: setup
 	$(RUN) python -m bench.run --plans $${BENCH_PLANS:-1000000} --report bench/report.json
+
+bench-waiting: setup
+	$(RUN) python -m bench.waiting --plans $${WAITING_PLANS:-2000000} --report bench/waiting-report.json
 
 lint: setup
 	$(RUN) ruff check . && $(RUN) ruff format --check .

@@ -13,8 +13,7 @@ class SipSettings(ConfigurableResource):
 
     landing_dir: str
     warehouse: str
-    serving: str = ""
-    export_dir: str = ""
+    publish_dir: str = ""
     as_of: str = ""
     meeting_target_days: int
     follow_up_tolerance_days: int
@@ -25,6 +24,7 @@ class SipSettings(ConfigurableResource):
     role_claim: str
     unit_claim: str
     access_log: str = ""
+    quarantine_export_limit: int
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SipSettings:

@@ -60,10 +60,9 @@ def main() -> int:
         **os.environ,
         "SIP_LANDING_DIR": str(landing),
         "SIP_WAREHOUSE": str(warehouse_dir / "sip.duckdb"),
-        "SIP_SERVING": str(warehouse_dir / "sip_serving.duckdb"),
-        "SIP_EXPORT_DIR": str(warehouse_dir / "export"),
     }
-    env.pop("SIP_AS_OF", None)
+    for name in ("SIP_AS_OF", "SIP_PUBLISH_DIR"):  # published under the warehouse folder
+        env.pop(name, None)
     python = [sys.executable, "-m"]
     report: dict = {
         "plans": args.plans,

@@ -1,8 +1,9 @@
-"""Reads from the published serving database: read-only, one short query at a time.
+"""Reads from the published files: read-only, one short query at a time.
 
-The file is opened and closed per query so that the pipeline's `os.replace` of a new serving
-file is never blocked, and results are cached per file version (path and modification time), so
-a new publish is picked up on the next rerun.
+The pipeline publishes a new version folder and moves the link `current` to it in one rename
+(`Settings.serving_path` and `restricted_serving_path` go through that link). A query resolves
+the link first, so both its cache key and the file it opens belong to one version: a new
+publish is picked up on the next rerun, and a reader is never blocked by, nor sees half of, it.
 """
 
 from __future__ import annotations
@@ -25,24 +26,25 @@ def restricted_serving_path() -> Path:
     return Settings.from_env().restricted_serving_path
 
 
-def _version(path: Path) -> float:
-    return path.stat().st_mtime if path.exists() else 0.0
-
-
 @st.cache_data(show_spinner=False, max_entries=512)
-def _cached_query(path: str, version: float, sql: str, params: tuple) -> pd.DataFrame:
+def _cached_query(path: str, sql: str, params: tuple) -> pd.DataFrame:
     with duckdb.connect(path, read_only=True) as con:
         return con.execute(sql, list(params)).df()
 
 
+def _query_file(path: Path, sql: str, params: list | tuple | None) -> pd.DataFrame:
+    # The resolved path names the version, which never changes once published.
+    return _cached_query(str(path.resolve()), sql, tuple(params or ()))
+
+
 def query(sql: str, params: list | tuple | None = None) -> pd.DataFrame:
-    path = serving_path()
-    return _cached_query(str(path), _version(path), sql, tuple(params or ()))
+    """A query on the aggregated marts."""
+    return _query_file(serving_path(), sql, params)
 
 
 def restricted_query(sql: str, params: list | tuple | None = None) -> pd.DataFrame:
-    path = restricted_serving_path()
-    return _cached_query(str(path), _version(path), sql, tuple(params or ()))
+    """A query on the row-level marts (`data_contracts.published.ROW_LEVEL_MARTS`)."""
+    return _query_file(restricted_serving_path(), sql, params)
 
 
 def has_data() -> bool:
@@ -52,12 +54,5 @@ def has_data() -> bool:
     return bool(len(query("SELECT 1 FROM information_schema.tables WHERE table_name = 'kpi'")))
 
 
-@st.cache_data(show_spinner=False)
-def _run_info(path: str, version: float) -> dict:
-    with duckdb.connect(path, read_only=True) as con:
-        return con.execute("SELECT * FROM marts.run_info").df().iloc[0].to_dict()
-
-
 def run_info() -> dict:
-    path = serving_path()
-    return _run_info(str(path), _version(path))
+    return query("SELECT * FROM marts.run_info").iloc[0].to_dict()

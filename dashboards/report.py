@@ -260,18 +260,21 @@ def _sipkollen_tile(grain: str, period, dimension: str, value: str) -> list[Tile
         return []
     survey_grain = "year" if grain == "year" else "quarter"
     row = query(
-        "SELECT sum(n_positive) AS positive, sum(n_applicable) AS applicable, "
-        "bool_or(suppressed) AS hidden FROM marts.sipkollen WHERE period_grain = ? "
+        # A period without answers yet has no rows: zero answers, nothing hidden (not NULL).
+        "SELECT coalesce(sum(n_positive), 0) AS positive, "
+        "coalesce(sum(n_applicable), 0) AS applicable, "
+        "coalesce(bool_or(suppressed), false) AS hidden "
+        "FROM marts.sipkollen WHERE period_grain = ? "
         "AND period_start = date_trunc(?, ?::DATE) AND dimension = ? AND dimension_value = ?",
         [survey_grain, survey_grain, period, dimension, value],
     ).iloc[0]
-    hidden = bool(row["hidden"]) or not row["applicable"]
-    share = None if hidden else row["positive"] / row["applicable"]
+    hidden = bool(row["hidden"])
+    share = None if hidden or not row["applicable"] else row["positive"] / row["applicable"]
     return [
         Tile(
             t("report.sipkollen_pooled", period=period_label(survey_grain, period)),
             format_value(share, hidden, "share"),
-            "" if hidden else t("report.answers", n=int(row["applicable"])),
+            "" if share is None else t("report.answers", n=int(row["applicable"])),
             "",
             t("report.no_target"),
             None,

@@ -23,8 +23,7 @@ DEFAULT_WAREHOUSE = Path("data/warehouse/sip.duckdb")
 ENV_VARS: dict[str, str] = {
     "landing_dir": "SIP_LANDING_DIR",
     "warehouse": "SIP_WAREHOUSE",
-    "serving": "SIP_SERVING",
-    "export_dir": "SIP_EXPORT_DIR",
+    "publish_dir": "SIP_PUBLISH_DIR",
     "as_of": "SIP_AS_OF",
     "meeting_target_days": "SIP_MEETING_TARGET_DAYS",
     "follow_up_tolerance_days": "SIP_FOLLOW_UP_TOLERANCE_DAYS",
@@ -35,6 +34,7 @@ ENV_VARS: dict[str, str] = {
     "role_claim": "SIP_ROLE_CLAIM",
     "unit_claim": "SIP_UNIT_CLAIM",
     "access_log": "SIP_ACCESS_LOG",
+    "quarantine_export_limit": "SIP_QUARANTINE_EXPORT_LIMIT",
 }
 
 
@@ -69,8 +69,7 @@ def _optional_date(raw: str) -> date | None:
 _PARSERS: dict[str, Callable[[str], object]] = {
     "landing_dir": Path,
     "warehouse": Path,
-    "serving": _optional_path,
-    "export_dir": _optional_path,
+    "publish_dir": _optional_path,
     "as_of": _optional_date,
     "meeting_target_days": _whole_number,
     "follow_up_tolerance_days": _whole_number,
@@ -81,7 +80,39 @@ _PARSERS: dict[str, Callable[[str], object]] = {
     "role_claim": str,
     "unit_claim": str,
     "access_log": _optional_path,
+    "quarantine_export_limit": _whole_number,
 }
+
+
+@dataclass(frozen=True)
+class PublishedFiles:
+    """The files of one published version (a folder swapped in as a whole, SPEC §6)."""
+
+    folder: Path
+
+    @property
+    def serving(self) -> Path:
+        return self.folder / "serving.duckdb"  # aggregated marts
+
+    @property
+    def restricted_serving(self) -> Path:
+        return self.folder / "restricted.duckdb"  # row-level marts (published.ROW_LEVEL_MARTS)
+
+    @property
+    def export(self) -> Path:
+        return self.folder / "export"
+
+    @property
+    def restricted_export(self) -> Path:
+        return self.folder / "restricted_export"
+
+    @property
+    def manifest(self) -> Path:
+        return self.folder / "manifest.json"
+
+
+# The link in the publish folder that names the published version; replaced in one rename.
+CURRENT_VERSION = "current"
 
 
 class SettingsError(ValueError):
@@ -92,8 +123,7 @@ class SettingsError(ValueError):
 class Settings:
     landing_dir: Path = DEFAULT_LANDING_DIR
     warehouse: Path = DEFAULT_WAREHOUSE
-    serving: Path | None = None
-    export_dir: Path | None = None
+    publish_dir: Path | None = None
     as_of: date | None = None
     meeting_target_days: int = 30
     follow_up_tolerance_days: int = 14
@@ -107,25 +137,39 @@ class Settings:
     role_claim: str = "roles"
     unit_claim: str = "units"
     access_log: Path | None = None
+    # Rows of the quarantine written to its export (the restricted serving file keeps all);
+    # the manifest counts the rows left out.
+    quarantine_export_limit: int = 100_000
+
+    @property
+    def publish_root(self) -> Path:
+        return self.publish_dir or self.warehouse.parent / "published"
+
+    @property
+    def published(self) -> PublishedFiles:
+        """The version readers see now: `<publish root>/current/…` (a link to a version)."""
+        return PublishedFiles(self.publish_root / CURRENT_VERSION)
 
     @property
     def serving_path(self) -> Path:
-        return self.serving or self.warehouse.with_name(self.warehouse.stem + "_serving.duckdb")
+        return self.published.serving
 
     @property
     def restricted_serving_path(self) -> Path:
-        """Row-level marts (`data_contracts.published.ROW_LEVEL_MARTS`), kept out of the
-        aggregated serving file so that file can be handed to BI users."""
-        serving = self.serving_path
-        return serving.with_name(serving.stem + "_restricted.duckdb")
+        return self.published.restricted_serving
 
     @property
     def export_path(self) -> Path:
-        return self.export_dir or self.warehouse.parent / "export"
+        return self.published.export
 
     @property
     def restricted_export_path(self) -> Path:
-        return self.export_path.with_name(self.export_path.name + "_restricted")
+        return self.published.restricted_export
+
+    @property
+    def duckdb_temp_dir(self) -> Path:
+        """Where DuckDB spills what does not fit under `memory_limit`."""
+        return self.warehouse.parent / "duckdb_tmp"
 
     @property
     def access_log_path(self) -> Path:

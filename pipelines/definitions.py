@@ -25,6 +25,9 @@ sip_all = define_asset_job(
     "sip_all",
     selection=AssetSelection.all(),
     description="Ingest, validate, model, compute the KPIs and publish: the whole pipeline.",
+    # A run that hangs is cancelled after four hours (a national delivery takes minutes), so
+    # the sensor's next run is never held up for longer than that.
+    tags={"dagster/max_runtime": str(4 * 3600)},
 )
 
 defs = Definitions(

@@ -27,7 +27,10 @@ def main() -> int:
         print(f"Pipeline failed in: {', '.join(failed) or 'see the log above'}", file=sys.stderr)
         return 1
     settings = defs.resources["sip"].get()
-    print(f"Pipeline done. Serving database: {settings.serving_path}")
+    print(
+        f"Pipeline done. Published: {settings.serving_path} (aggregated), "
+        f"{settings.restricted_serving_path} (row-level), exports in {settings.export_path}"
+    )
     return 0
 
 

@@ -34,7 +34,7 @@ def streamlit_command(port: int, *options: str) -> list[str]:
 
 def app_env(settings: Settings, **extra: str) -> dict[str, str]:
     env = {**os.environ, "SIP_WAREHOUSE": str(settings.warehouse), **extra}
-    env.pop("SIP_SERVING", None)
+    env.pop("SIP_PUBLISH_DIR", None)
     return env
 
 

@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import time
+from pathlib import Path
 
 
 def free_port() -> int:
@@ -16,14 +17,16 @@ def free_port() -> int:
 
 
 def start_in_own_group(
-    command: list[str], env: dict[str, str], cwd: os.PathLike
+    command: list[str], env: dict[str, str], cwd: os.PathLike, log: Path | None = None
 ) -> subprocess.Popen:
+    """Start `command`; its output goes to `log` when given (to read when a test fails)."""
+    output = log.open("wb") if log else subprocess.DEVNULL
     return subprocess.Popen(
         command,
         env=env,
         cwd=cwd,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=output,
+        stderr=subprocess.STDOUT if log else subprocess.DEVNULL,
         start_new_session=True,  # its own process group, so that every child can be stopped
         # Servers started in the background may ignore SIGINT (dagster dev does); reset it.
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
@@ -36,14 +39,16 @@ def _group_members(pid: int) -> list[int]:
 
 
 def stop_group(server: subprocess.Popen) -> list[int]:
-    """SIGTERM the group (SIGKILL after 30 s); return the pids that outlived it (then killed)."""
+    """SIGTERM the group (SIGKILL after 30 s, and its children after 45 more); return the pids
+    that outlived it (then killed)."""
     os.killpg(server.pid, signal.SIGTERM)
     try:
         server.wait(timeout=30)
     except subprocess.TimeoutExpired:
         os.killpg(server.pid, signal.SIGKILL)
         server.wait()
-    deadline = time.time() + 15
+    # A run worker the sensor started cancels its run before it exits: give it time under load.
+    deadline = time.time() + 45
     while _group_members(server.pid) and time.time() < deadline:
         time.sleep(0.5)
     left = _group_members(server.pid)

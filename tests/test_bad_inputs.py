@@ -602,7 +602,7 @@ def test_no_personal_data_on_the_steward_page(
     corpus_run: CorpusRun, entity: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("SIP_WAREHOUSE", str(corpus_run.settings.warehouse))
-    monkeypatch.delenv("SIP_SERVING", raising=False)
+    monkeypatch.delenv("SIP_PUBLISH_DIR", raising=False)
     app = AppTest.from_file(
         str(Path(__file__).resolve().parents[1] / "dashboards" / "app.py"), default_timeout=120
     )

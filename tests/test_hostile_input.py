@@ -116,7 +116,7 @@ def test_the_steward_page_shows_data_as_plain_text(
     hostile_run: HostileRun, monkeypatch: pytest.MonkeyPatch
 ):
     monkeypatch.setenv("SIP_WAREHOUSE", str(hostile_run.settings.warehouse))
-    monkeypatch.delenv("SIP_SERVING", raising=False)
+    monkeypatch.delenv("SIP_PUBLISH_DIR", raising=False)
     app = AppTest.from_file(str(ROOT / "dashboards" / "app.py"), default_timeout=120)
     app.switch_page("pages/steward.py")
     app.run()

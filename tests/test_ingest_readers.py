@@ -36,10 +36,12 @@ ROWS = [
 def _read(tmp_path: Path, path: Path) -> tuple[object, list[tuple]]:
     con = duckdb.connect(str(tmp_path / "w.duckdb"))
     con.execute("SET preserve_insertion_order = true")
+    con.begin()  # as the ingest reads: inside the transaction that replaces the file's rows
     result = read_delivery(con, path, ALIASES, _normalise, tmp_path)
     rows = con.execute(
         f"SELECT sip_id, municipality, need_date, _row FROM {DELIVERY_TABLE} ORDER BY _row"
     ).fetchall()
+    con.commit()
     con.close()
     return result, rows
 
@@ -165,6 +167,7 @@ ENGLISH_WORDS = {
         ("broken.xlsx", b"PK\x03\x04 not really a zip", "Excel"),
         ("broken.parquet", b"PAR1 nope", "Parquet"),
         ("report.pdf", b"%PDF-1.4", "okänt filformat"),
+        ("random.parquet", bytes(range(256)) * 20, "Parquet"),
     ],
 )
 def test_unreadable_files_are_rejected_with_a_reason(
@@ -172,10 +175,49 @@ def test_unreadable_files_are_rejected_with_a_reason(
 ) -> None:
     path = tmp_path / name
     path.write_bytes(content)
+    _assert_rejected_in_a_transaction(tmp_path, path, reason)
+
+
+def _assert_rejected_in_a_transaction(tmp_path: Path, path: Path, reason: str) -> None:
+    """The reader rejects the file inside a transaction, as the ingest runs it; the caller can
+    roll back and go on with the same connection."""
     con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    con.begin()
     with pytest.raises(DeliveryRejected, match=reason) as rejected:
         read_delivery(con, path, ALIASES, _normalise, tmp_path)
+    con.rollback()
+    assert con.execute("SELECT 42").fetchone() == (42,)
     con.close()
     # The steward reads Swedish only: no English reader or library message appended.
     words = set(re.findall(r"[a-z]+", str(rejected.value).lower()))
     assert not words & ENGLISH_WORDS, str(rejected.value)
+
+
+def test_mixed_line_endings_and_corrupt_parquet_pages_are_rejected(tmp_path: Path) -> None:
+    from tests.test_ingest_isolation import corrupt_parquet, mixed_line_endings
+
+    mixed = mixed_line_endings(tmp_path / "mixed.csv")
+    _assert_rejected_in_a_transaction(tmp_path, mixed, "blandar radslut")
+    aliases = {"sip_id": "sip_id", "municipality_code": "municipality_code"}
+    corrupt = corrupt_parquet(tmp_path / "corrupt.parquet")
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    con.begin()
+    with pytest.raises(DeliveryRejected, match="datasidorna är trasiga"):
+        read_delivery(con, corrupt, aliases, _normalise, tmp_path)
+    con.close()
+
+
+def test_duplicated_columns_and_other_sheets_are_reported(tmp_path: Path) -> None:
+    workbook = openpyxl.Workbook()
+    workbook.active.title = "Info"
+    workbook.active.append(["Exporterad 2026-03-01"])
+    data = workbook.create_sheet("Data")
+    data.append(["sip_id", "Kommun", "need_date", "municipality"])
+    for sip_id, municipality, need in ROWS:
+        data.append([sip_id, municipality, need, "dubblett"])
+    workbook.save(tmp_path / "d.xlsx")
+    result, rows = _read(tmp_path, tmp_path / "d.xlsx")
+    assert rows == EXPECTED  # the sheet with the known header, the first column of a field
+    assert result.dialect == "xlsx"
+    assert any("'Info'" in n for n in result.notices)
+    assert any("'municipality'" in n and "dubblett" in n for n in result.notices)

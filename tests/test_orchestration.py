@@ -113,7 +113,7 @@ def test_dagster_dev_serves_the_lineage(tmp_path: Path) -> None:
         }
         assert {n["groupName"] for n in nodes} == GROUPS
         assert "raw_sip_plans" in depends["validated_sip_plans"]
-        assert "kpi_mart" in depends["serving_database"]
+        assert "kpi_mart" in depends["published_marts"]
     finally:
         left = stop_group(server)
     assert not left, f"dagster dev left processes behind: {left}"

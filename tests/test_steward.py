@@ -184,7 +184,7 @@ def test_freshness_knows_the_late_entity_and_every_latest_event(steward_run) -> 
 
 def _steward_page(settings: Settings, monkeypatch: pytest.MonkeyPatch, **query: str) -> AppTest:
     monkeypatch.setenv("SIP_WAREHOUSE", str(settings.warehouse))
-    monkeypatch.delenv("SIP_SERVING", raising=False)
+    monkeypatch.delenv("SIP_PUBLISH_DIR", raising=False)
     app = AppTest.from_file(APP, default_timeout=120)
     for key, value in query.items():
         app.query_params[key] = value

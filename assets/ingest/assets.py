@@ -17,8 +17,13 @@ from assets.resources import SipSettings
 from data_contracts.contracts import ENTITIES
 
 
+def _bullets(lines: list[str]) -> MetadataValue:
+    return MetadataValue.md("\n".join(f"- {line}" for line in lines) or "(none)")
+
+
 def _raw_asset(entity: str) -> AssetsDefinition:
     check_name = "deliveries_readable"
+    ignored_check = "nothing_ignored"
 
     @asset(
         name=f"raw_{entity}",
@@ -30,7 +35,13 @@ def _raw_asset(entity: str) -> AssetsDefinition:
                 check_name,
                 asset=f"raw_{entity}",
                 description="Every delivery file could be read as a table.",
-            )
+            ),
+            AssetCheckSpec(
+                ignored_check,
+                asset=f"raw_{entity}",
+                description="Nothing delivered was left unread: no stray folder, other sheet "
+                "or duplicated column.",
+            ),
         ],
     )
     def raw_entity(
@@ -38,41 +49,53 @@ def _raw_asset(entity: str) -> AssetsDefinition:
     ) -> MaterializeResult:
         settings = sip.get()
         with duckdb.get_connection() as con:
-            results = ingest_entity(con, settings.landing_dir, entity)
+            results = ingest_entity(con, settings.landing_dir, entity, context.log.info)
             total_rows = con.execute(f"SELECT count(*) FROM raw.{entity}").fetchone()[0]
         rejected = [r for r in results if r.status == "rejected"]
+        ignored = [f"`{r.file}`: {r.error}" for r in results if r.status == "ignored"]
+        notices = [f"`{r.file}`: {notice}" for r in results for notice in r.notices]
         for r in rejected:
             context.log.error(f"{entity}/{r.file}: rejected: {r.error}")
+        for line in ignored + notices:
+            context.log.warning(f"{entity}: {line}")
         for r in results:
             if r.rows_malformed:
                 context.log.warning(
                     f"{entity}/{r.file}: {r.rows_malformed} malformed rows set aside for quarantine"
                 )
-        loaded = [r for r in results if r.status == "loaded"]
+        files = [r for r in results if r.status != "ignored"]
+        loaded = [r for r in files if r.status == "loaded"]
         return MaterializeResult(
             metadata={
-                "files": len(results),
+                "files": len(files),
                 "files_loaded": len(loaded),
-                "files_unchanged": sum(r.status == "unchanged" for r in results),
+                "files_unchanged": sum(r.status == "unchanged" for r in files),
                 "files_rejected": len(rejected),
                 "rows_loaded_this_run": sum(r.rows_read for r in loaded),
                 "raw_rows": total_rows,
-                "deliveries": MetadataValue.md(
-                    "\n".join(f"- `{r.file}`: {r.status}, {r.rows_read} rows" for r in results)
-                    or "(none)"
+                "deliveries": _bullets(
+                    [
+                        f"`{r.file}`: {r.status}, {r.rows_read} rows"
+                        + (f" ({r.error})" if r.error else "")
+                        for r in files
+                    ]
                 ),
+                "ignored": _bullets(ignored),
+                "notices": _bullets(notices),
             },
             check_results=[
                 AssetCheckResult(
                     check_name=check_name,
                     passed=not rejected,
                     severity=AssetCheckSeverity.ERROR,
-                    metadata={
-                        "rejected": MetadataValue.md(
-                            "\n".join(f"- `{r.file}`: {r.error}" for r in rejected) or "(none)"
-                        )
-                    },
-                )
+                    metadata={"rejected": _bullets([f"`{r.file}`: {r.error}" for r in rejected])},
+                ),
+                AssetCheckResult(
+                    check_name=ignored_check,
+                    passed=not (ignored or notices),
+                    severity=AssetCheckSeverity.WARN,
+                    metadata={"ignored": _bullets(ignored), "notices": _bullets(notices)},
+                ),
             ],
         )
 

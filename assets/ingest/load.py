@@ -9,7 +9,10 @@ source of truth, so a run can always be reproduced from it).
 from __future__ import annotations
 
 import hashlib
-import tempfile
+import re
+import shutil
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,6 +21,7 @@ import duckdb
 
 from assets.ingest.readers import DELIVERY_TABLE, DeliveryRejected, read_delivery
 from data_contracts.contracts import (
+    ENTITIES,
     ContractError,
     contract_version_for_file,
     load_contract,
@@ -41,20 +45,35 @@ CREATE TABLE IF NOT EXISTS meta.deliveries (
     rows_read BIGINT, rows_malformed BIGINT, status VARCHAR, error VARCHAR, dialect VARCHAR,
     unknown_columns VARCHAR[], contract_version VARCHAR, loaded_at TIMESTAMP
 );
+ALTER TABLE meta.deliveries ADD COLUMN IF NOT EXISTS notices VARCHAR[];
 CREATE TABLE IF NOT EXISTS meta.malformed_rows (
     entity VARCHAR, file VARCHAR, row_number BIGINT, error VARCHAR, line VARCHAR
 );
 """
+# Scratch files (a UTF-8 copy of a Windows-1252 delivery, personal data and all) live under
+# the warehouse folder, never in the system's /tmp, and are removed at the start of every run.
+SCRATCH_DIR = "scratch"
 
 
 @dataclass(frozen=True)
 class DeliveryResult:
     entity: str
-    file: str
-    status: str  # 'loaded' | 'unchanged' | 'rejected'
+    file: str  # the file name in the entity folder; for an ignored folder, its landing path
+    status: str  # 'loaded' | 'unchanged' | 'rejected' | 'ignored'
     rows_read: int
     rows_malformed: int = 0
     error: str | None = None
+    notices: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class _Read:
+    """What a file read left to record beside its rows."""
+
+    version: str
+    dialect: str
+    unknown_columns: list[str]
+    notices: tuple[str, ...]
 
 
 def file_sha256(path: Path) -> str:
@@ -65,14 +84,78 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _visible(path: Path) -> bool:
+    return not path.name.startswith((".", "~$"))
+
+
+def _folder_entity(name: str) -> str | None:
+    """The entity a wrongly named landing folder was probably meant for (`Sip_Plans`, `plans`)."""
+    key = re.sub(r"[^a-z0-9]", "", name.lower())
+    for entity in ENTITIES:
+        canonical = entity.replace("_", "")
+        if key in (canonical, canonical.removeprefix("sip")):
+            return entity
+    return None
+
+
+def ignored_entries(landing_dir: Path, entity: str) -> list[tuple[str, str]]:
+    """(landing path, reason) of what the steward may think was delivered but is not read:
+    sub-folders of the entity folder, and folders whose name is not an entity's. Entries that
+    look like no entity at all are reported with the first entity."""
+    found: list[tuple[str, str]] = []
+    folder = landing_dir / entity
+    if folder.is_dir():
+        for path in sorted(folder.iterdir()):
+            if _visible(path) and path.is_dir():
+                found.append(
+                    (
+                        f"{entity}/{path.name}/",
+                        f"undermappen lästes inte: leveranser ska ligga direkt i {entity}/",
+                    )
+                )
+    if not landing_dir.is_dir():
+        return found
+    for path in sorted(landing_dir.iterdir()):
+        if not _visible(path) or path.name in ENTITIES:
+            continue
+        meant = _folder_entity(path.name)
+        if meant == entity:
+            found.append(
+                (
+                    f"{path.name}/",
+                    f"mappen lästes inte: den ska heta {entity}/ (stora och små bokstäver räknas)",
+                )
+            )
+        elif meant is None and entity == ENTITIES[0]:
+            found.append(
+                (
+                    f"{path.name}{'/' if path.is_dir() else ''}",
+                    "lästes inte: landningsmappen har bara mapparna " + ", ".join(ENTITIES),
+                )
+            )
+    return found
+
+
 def delivery_files(landing_dir: Path, entity: str) -> list[Path]:
+    """Every visible entry of the entity folder that is not a folder: files, and links (a link
+    that resolves outside the landing folder is refused when it is applied)."""
     folder = landing_dir / entity
     if not folder.is_dir():
         return []
     return sorted(
-        (p for p in folder.iterdir() if p.is_file() and not p.name.startswith((".", "~$"))),
+        (p for p in folder.iterdir() if _visible(p) and not p.is_dir()),
         key=lambda p: p.name,
     )
+
+
+def _outside_landing(path: Path, landing_dir: Path) -> str | None:
+    """Why a delivery may not be read, if it resolves outside the landing folder or nowhere."""
+    resolved = path.resolve()
+    if landing_dir.resolve() not in resolved.parents:
+        return "filen är en länk som pekar utanför landningsmappen och lästes inte"
+    if not resolved.is_file():
+        return "filen är en länk som inte pekar på någon fil"
+    return None
 
 
 def _ensure_raw_table(con: duckdb.DuckDBPyConnection, entity: str, columns: list[str]) -> None:
@@ -103,29 +186,31 @@ def _forget_file(con: duckdb.DuckDBPyConnection, entity: str, file_name: str) ->
 
 def _record(
     con: duckdb.DuckDBPyConnection,
-    path: Path,
-    entity: str,
-    sha: str,
-    version: str | None,
     result: DeliveryResult,
-    dialect: str | None,
-    unknown_columns: list[str],
+    *,
+    sha: str | None = None,
+    size: int | None = None,
+    read: _Read | None = None,
+    version: str | None = None,
 ) -> None:
     con.execute(
-        "INSERT INTO meta.deliveries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO meta.deliveries (entity, file, sha256, size_bytes, rows_read, "
+        "rows_malformed, status, error, dialect, unknown_columns, contract_version, loaded_at, "
+        "notices) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
-            entity,
+            result.entity,
             result.file,
             sha,
-            path.stat().st_size,
+            size,
             result.rows_read,
             result.rows_malformed,
             result.status,
             result.error,
-            dialect,
-            [mask_text(c) for c in unknown_columns],
-            version,
+            read.dialect if read else None,
+            [mask_text(c) for c in read.unknown_columns] if read else [],
+            read.version if read else version,
             datetime.now(UTC).replace(tzinfo=None),
+            list(result.notices),
         ],
     )
 
@@ -158,21 +243,16 @@ def _mask_delivery(con: duckdb.DuckDBPyConnection, columns: list[str]) -> None:
 
 
 def _load_file(
-    con: duckdb.DuckDBPyConnection, path: Path, name: str, entity: str, sha: str, scratch: Path
-) -> DeliveryResult:
+    con: duckdb.DuckDBPyConnection, path: Path, name: str, entity: str, scratch: Path
+) -> tuple[DeliveryResult, _Read]:
+    """Read one delivery into `raw.<entity>`; raises `DeliveryRejected` (the caller rolls the
+    transaction back: a failed DuckDB read aborts it)."""
     try:
         version = contract_version_for_file(entity, path.name)
     except ContractError as exc:
-        result = DeliveryResult(entity, name, "rejected", 0, error=mask_text(str(exc)))
-        _record(con, path, entity, sha, None, result, None, [])
-        return result
+        raise DeliveryRejected(str(exc)) from exc
     contract = load_contract(entity, version)
-    try:
-        read = read_delivery(con, path, contract.header_aliases(), normalise_header, scratch)
-    except DeliveryRejected as exc:
-        result = DeliveryResult(entity, name, "rejected", 0, error=mask_text(str(exc)))
-        _record(con, path, entity, sha, version, result, None, [])
-        return result
+    read = read_delivery(con, path, contract.header_aliases(), normalise_header, scratch)
     _ensure_raw_table(con, entity, [f.name for f in contract.fields])
     _mask_delivery(con, read.columns)
     columns = ", ".join(quote_ident(c) for c in read.columns)
@@ -190,15 +270,82 @@ def _load_file(
                 for m in read.malformed
             ],
         )
-    result = DeliveryResult(entity, name, "loaded", read.rows_read, len(read.malformed))
-    _record(con, path, entity, sha, version, result, read.dialect, read.unknown_columns)
-    return result
+    notices = tuple(mask_text(n) for n in read.notices)
+    result = DeliveryResult(
+        entity, name, "loaded", read.rows_read, len(read.malformed), notices=notices
+    )
+    return result, _Read(version, read.dialect, read.unknown_columns, notices)
+
+
+def _in_transaction(con: duckdb.DuckDBPyConnection, work: Callable[[], object]) -> object:
+    con.begin()
+    try:
+        value = work()
+    except BaseException:
+        con.rollback()
+        raise
+    con.commit()
+    return value
+
+
+def _apply_file(
+    con: duckdb.DuckDBPyConnection, path: Path, name: str, entity: str, sha: str, scratch: Path
+) -> DeliveryResult:
+    """Replace the file's rows in one transaction; a file that cannot be read is rejected and
+    the rejection recorded in a transaction of its own, after the failed one is rolled back."""
+    size = path.stat().st_size
+
+    def load() -> DeliveryResult:
+        _forget_file(con, entity, name)
+        result, read = _load_file(con, path, name, entity, scratch)
+        _record(con, result, sha=sha, size=size, read=read)
+        return result
+
+    try:
+        return _in_transaction(con, load)
+    except DeliveryRejected as exc:
+        rejected = DeliveryResult(entity, name, "rejected", 0, error=mask_text(str(exc)))
+    except Exception as exc:
+        # Dagster keeps the message in its event log: it must carry no personal data.
+        raise masked_error(exc, f"{entity}/{name}") from None
+    _reject(con, rejected, sha=sha, size=size)
+    return rejected
+
+
+def _reject(con: duckdb.DuckDBPyConnection, result: DeliveryResult, **recorded) -> None:
+    def record() -> None:
+        _forget_file(con, result.entity, result.file)
+        _record(con, result, **recorded)
+
+    _in_transaction(con, record)
+
+
+def scratch_root(con: duckdb.DuckDBPyConnection, landing_dir: Path) -> Path:
+    """`<warehouse folder>/scratch`: beside the warehouse file the connection writes to (beside
+    the landing folder for an in-memory database, as tests use)."""
+    database = con.execute(
+        "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
+    ).fetchone()[0]
+    return (Path(database).parent if database else landing_dir.parent) / SCRATCH_DIR
+
+
+def _rate(rows: int, seconds: float) -> str:
+    return f"{rows:,} rader på {seconds:.1f} s ({rows / max(seconds, 1e-3):,.0f} rader/s)".replace(
+        ",", " "
+    )
 
 
 def ingest_entity(
-    con: duckdb.DuckDBPyConnection, landing_dir: Path, entity: str
+    con: duckdb.DuckDBPyConnection,
+    landing_dir: Path,
+    entity: str,
+    progress: Callable[[str], None] = lambda message: None,
 ) -> list[DeliveryResult]:
-    """Bring `raw.<entity>` in line with the files in `<landing_dir>/<entity>/`."""
+    """Bring `raw.<entity>` in line with the files in `<landing_dir>/<entity>/`.
+
+    Every file is applied on its own: one that cannot be read is rejected whole and recorded,
+    and the others load. `progress` hears about every file and the entity's total.
+    """
     con.execute(_META_DDL)
     contract = load_contract(entity)
     _ensure_raw_table(con, entity, [f.name for f in contract.fields])
@@ -207,35 +354,52 @@ def ingest_entity(
     files = delivery_files(landing_dir, entity)
     known = dict(
         con.execute(
-            "SELECT file, sha256 FROM meta.deliveries WHERE entity = ?", [entity]
+            "SELECT file, sha256 FROM meta.deliveries WHERE entity = ? AND status <> 'ignored'",
+            [entity],
         ).fetchall()
     )
     results: list[DeliveryResult] = []
-    hashes = {path: file_sha256(path) for path in files}
+    # A file outside the landing folder is neither read nor hashed.
+    refusals = {path: _outside_landing(path, landing_dir) for path in files}
+    hashes = {path: file_sha256(path) for path in files if not refusals[path]}
     # File names are stored and shown masked; the content hash tells masked names apart.
-    names = {path: mask_file_name(path.name, hashes[path]) for path in files}
+    names = {
+        path: mask_file_name(path.name, hashes[path]) if path in hashes else mask_text(path.name)
+        for path in files
+    }
     for gone in sorted(set(known) - set(names.values())):
         _forget_file(con, entity, gone)
-    with tempfile.TemporaryDirectory(prefix="sip-ingest-") as scratch:
+    con.execute("DELETE FROM meta.deliveries WHERE status = 'ignored' AND entity = ?", [entity])
+    for name, reason in ignored_entries(landing_dir, entity):
+        ignored = DeliveryResult(entity, mask_text(name), "ignored", 0, error=reason)
+        _record(con, ignored)
+        results.append(ignored)
+    scratch = scratch_root(con, landing_dir) / entity
+    shutil.rmtree(scratch, ignore_errors=True)
+    scratch.mkdir(parents=True)
+    started = time.perf_counter()
+    try:
         for path in files:
-            sha, name = hashes[path], names[path]
-            if known.get(name) == sha:
+            file_started = time.perf_counter()
+            name = names[path]
+            if refusals[path]:
+                result = DeliveryResult(entity, name, "rejected", 0, error=refusals[path])
+                _reject(con, result)
+            elif known.get(name) == hashes[path]:
                 rows = con.execute(
                     "SELECT rows_read FROM meta.deliveries WHERE entity = ? AND file = ?",
                     [entity, name],
                 ).fetchone()[0]
-                results.append(DeliveryResult(entity, name, "unchanged", rows))
-                continue
-            con.execute("BEGIN TRANSACTION")
-            try:
-                _forget_file(con, entity, name)
-                results.append(_load_file(con, path, name, entity, sha, Path(scratch)))
-                con.execute("COMMIT")
-            except Exception as exc:
-                con.execute("ROLLBACK")
-                # Dagster keeps the message in its event log: it must carry no personal data.
-                raise masked_error(exc, f"{entity}/{name}") from None
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
-    return results
+                result = DeliveryResult(entity, name, "unchanged", rows)
+            else:
+                result = _apply_file(con, path, name, entity, hashes[path], scratch)
+            results.append(result)
+            progress(
+                f"{entity}/{name}: {result.status}, "
+                + _rate(result.rows_read, time.perf_counter() - file_started)
+            )
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    loaded = sum(r.rows_read for r in results if r.status == "loaded")
+    progress(f"{entity}: {len(files)} filer, " + _rate(loaded, time.perf_counter() - started))
+    return sorted(results, key=lambda r: r.file)

@@ -45,22 +45,36 @@ class ReadResult:
     unknown_columns: list[str]
     dialect: str
     malformed: list[MalformedRow] = field(default_factory=list)
+    # What was in the file but not read (other sheets, duplicated columns), for the steward.
+    notices: list[str] = field(default_factory=list)
+
+
+@dataclass
+class HeaderMap:
+    mapped: dict[int, str]  # position -> canonical name
+    unknown: list[str]
+    duplicates: list[str]  # notices: a second column for a field already mapped, not read
 
 
 def map_headers(
     headers: list[str], aliases: dict[str, str], normalise: Callable[[str], str]
-) -> tuple[dict[int, str], list[str]]:
-    """Positions of recognised headers -> canonical names (first wins), and unknown headers."""
-    mapped: dict[int, str] = {}
-    unknown: list[str] = []
+) -> HeaderMap:
+    """Positions of recognised headers -> canonical names (the first column wins; later ones
+    for the same field are reported, not read), and unknown headers."""
+    result = HeaderMap({}, [], [])
     for position, header in enumerate(headers):
         canonical = aliases.get(normalise(header or ""))
         if canonical is None:
             if (header or "").strip():
-                unknown.append(header.strip())
-        elif canonical not in mapped.values():
-            mapped[position] = canonical
-    return mapped, unknown
+                result.unknown.append(header.strip())
+        elif canonical in result.mapped.values():
+            result.duplicates.append(
+                f"kolumnen {header.strip()!r} (kolumn {position + 1}) är en dubblett av "
+                f"{canonical} och lästes inte; den första kolumnen används"
+            )
+        else:
+            result.mapped[position] = canonical
+    return result
 
 
 def detect_encoding(path: Path) -> str:
@@ -97,13 +111,17 @@ def detect_delimiter(header_line: str) -> str:
 
 
 def _transcode_to_utf8(path: Path, encoding: str, directory: Path) -> Path:
-    target = Path(tempfile.mkstemp(suffix=".csv", dir=directory)[1])
     decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
-    with path.open("rb") as source, target.open("w", encoding="utf-8", newline="") as sink:
+    with (
+        path.open("rb") as source,
+        tempfile.NamedTemporaryFile(
+            "w", encoding="utf-8", newline="", suffix=".csv", dir=directory, delete=False
+        ) as sink,
+    ):
         while chunk := source.read(_CHUNK):
             sink.write(decoder.decode(chunk))
         sink.write(decoder.decode(b"", final=True))
-    return target
+    return Path(sink.name)
 
 
 def _load_rows_with_numbers(
@@ -161,7 +179,8 @@ def _read_csv(
         header_line = text_head.splitlines()[0] if text_head.splitlines() else ""
         delimiter = detect_delimiter(header_line)
         headers = next(csv.reader(io.StringIO(header_line), delimiter=delimiter), [])
-        mapped, unknown = map_headers(headers, aliases, normalise)
+        header_map = map_headers(headers, aliases, normalise)
+        mapped = header_map.mapped
         if not mapped:
             raise DeliveryRejected(
                 "ingen känd kolumnrubrik på första raden: "
@@ -183,7 +202,13 @@ def _read_csv(
                 f"CREATE OR REPLACE TEMP TABLE _delivery_read AS SELECT {select} FROM {reader}"
             )
         except duckdb.Error as exc:
-            raise DeliveryRejected("filen kunde inte läsas som CSV") from exc
+            hint = (
+                ": filen blandar radslut CRLF (Windows) och LF (Unix); spara om den med ett "
+                "och samma radslut"
+                if _mixed_line_endings(head)
+                else ""
+            )
+            raise DeliveryRejected(f"filen kunde inte läsas som CSV{hint}") from exc
         rejects = con.execute(
             "SELECT line - 1 AS row_number, string_agg(DISTINCT error_type, ', '), "
             "any_value(csv_line) "
@@ -197,7 +222,14 @@ def _read_csv(
         dialect = (
             f"csv {encoding}{' BOM' if head.startswith(codecs.BOM_UTF8) else ''} {delimiter!r}"
         )
-        return ReadResult(rows + len(malformed), columns, unknown, dialect, malformed)
+        return ReadResult(
+            rows + len(malformed),
+            columns,
+            header_map.unknown,
+            dialect,
+            malformed,
+            header_map.duplicates,
+        )
     finally:
         if source != path:
             source.unlink(missing_ok=True)
@@ -234,11 +266,10 @@ def _read_xlsx(
     except Exception as exc:  # openpyxl raises many kinds for a broken file
         raise DeliveryRejected("filen kunde inte läsas som Excel (.xlsx)") from exc
     try:
-        rows = workbook.worksheets[0].iter_rows(values_only=True)
-        headers = [str(h) if h is not None else "" for h in next(rows, ())]
-        mapped, unknown = map_headers(headers, aliases, normalise)
-        if not mapped:
-            raise DeliveryRejected("ingen känd kolumnrubrik på första raden")
+        sheet, header_map, notices = _sheet_with_known_header(workbook, aliases, normalise)
+        mapped = header_map.mapped
+        rows = sheet.iter_rows(values_only=True)
+        next(rows, ())  # the header
         values: dict[str, list[str | None]] = {name: [] for name in mapped.values()}
         row_numbers: list[int] = []
         for number, row in enumerate(rows, start=1):
@@ -253,7 +284,36 @@ def _read_xlsx(
     con.register("_xlsx_rows", table)
     con.execute(f"CREATE OR REPLACE TEMP TABLE {DELIVERY_TABLE} AS SELECT * FROM _xlsx_rows")
     con.unregister("_xlsx_rows")
-    return ReadResult(len(row_numbers), list(mapped.values()), unknown, "xlsx")
+    return ReadResult(
+        len(row_numbers),
+        list(mapped.values()),
+        header_map.unknown,
+        "xlsx",
+        notices=[*notices, *header_map.duplicates],
+    )
+
+
+def _sheet_with_known_header(workbook, aliases: dict[str, str], normalise: Callable[[str], str]):
+    """The first sheet whose first row holds a known column header; the other sheets that hold
+    anything are reported, so that data on them is not lost without a word."""
+    chosen = None
+    skipped: list[str] = []
+    for sheet in workbook.worksheets:
+        first = next(sheet.iter_rows(values_only=True, max_row=1), ())
+        header_map = map_headers(
+            [str(h) if h is not None else "" for h in first], aliases, normalise
+        )
+        if chosen is None and header_map.mapped:
+            chosen = (sheet, header_map)
+        elif any(cell is not None for cell in first):
+            skipped.append(sheet.title)
+    if chosen is None:
+        raise DeliveryRejected("inget blad har en känd kolumnrubrik på första raden")
+    notices = [
+        f"bladet {title!r} lästes inte (bladet {chosen[0].title!r} har de kända kolumnrubrikerna)"
+        for title in skipped
+    ]
+    return chosen[0], chosen[1], notices
 
 
 def _read_parquet(
@@ -270,7 +330,8 @@ def _read_parquet(
         raise DeliveryRejected("filen kunde inte läsas som Parquet") from exc
     headers = [name for name, *_ in schema]
     types = {name: str(kind).upper() for name, kind, *_ in schema}
-    mapped, unknown = map_headers(headers, aliases, normalise)
+    header_map = map_headers(headers, aliases, normalise)
+    mapped = header_map.mapped
     if not mapped:
         raise DeliveryRejected("ingen känd kolumn i Parquet-filen")
 
@@ -287,13 +348,20 @@ def _read_parquet(
     select = ", ".join(
         f"{as_text(headers[pos])} AS {quote_ident(name)}" for pos, name in mapped.items()
     )
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {DELIVERY_TABLE} AS SELECT {select}, "
-        f"file_row_number + 1 AS _row "
-        f"FROM read_parquet({quote_literal(str(path))}, file_row_number=true)"
-    )
+    try:
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {DELIVERY_TABLE} AS SELECT {select}, "
+            f"file_row_number + 1 AS _row "
+            f"FROM read_parquet({quote_literal(str(path))}, file_row_number=true)"
+        )
+    except duckdb.Error as exc:  # the footer read, the data pages did not
+        raise DeliveryRejected(
+            "filen kunde inte läsas som Parquet: datasidorna är trasiga"
+        ) from exc
     rows = con.execute(f"SELECT count(*) FROM {DELIVERY_TABLE}").fetchone()[0]
-    return ReadResult(rows, list(mapped.values()), unknown, "parquet")
+    return ReadResult(
+        rows, list(mapped.values()), header_map.unknown, "parquet", notices=header_map.duplicates
+    )
 
 
 def read_delivery(
@@ -310,12 +378,22 @@ def read_delivery(
     suffix = path.suffix.lower()
     if path.stat().st_size == 0:
         raise DeliveryRejected("filen är tom")
-    if suffix in (".csv", ".txt"):
-        return _read_csv(con, path, aliases, normalise, scratch)
-    if suffix == ".xlsx":
-        return _read_xlsx(con, path, aliases, normalise)
-    if suffix == ".parquet":
-        return _read_parquet(con, path, aliases, normalise)
+    readers = {
+        ".csv": lambda: _read_csv(con, path, aliases, normalise, scratch),
+        ".txt": lambda: _read_csv(con, path, aliases, normalise, scratch),
+        ".xlsx": lambda: _read_xlsx(con, path, aliases, normalise),
+        ".parquet": lambda: _read_parquet(con, path, aliases, normalise),
+    }
+    if suffix in readers:
+        try:
+            return readers[suffix]()
+        except duckdb.Error as exc:  # whatever the reader did not foresee still rejects the file
+            raise DeliveryRejected("filen kunde inte läsas") from exc
     raise DeliveryRejected(
         f"okänt filformat {suffix or '(inget)'}; stöds: {', '.join(SUPPORTED_SUFFIXES)}"
     )
+
+
+def _mixed_line_endings(head: bytes) -> bool:
+    crlf = head.count(b"\r\n")
+    return 0 < crlf < head.count(b"\n")

@@ -2,10 +2,17 @@
 
 Each file in `sql/` is one concept named after its SPEC §4 code and returns *facts*: one row per
 plan, meeting or answer that counts towards a KPI, with the breakdown dimensions of its plan.
-Flow facts carry the `event_date` that places them in a period; stock facts (states at the end
-of a period) carry `grain` and `period_start`. This module aggregates all of them the same way,
-for every grain and dimension at once (GROUPING SETS), so quarters and years are computed from
-the underlying rows, never from monthly figures.
+Flow facts carry the `event_date` that places them in a period. Stock counts (states at the end
+of a period) are *interval facts*: one row per plan with the date from which it counts
+(`entered`) and the date on which it stops (`leaves_on`: the period whose end reaches it no
+longer counts; or `last_counted_on`: the period holding it is the last counted). A plan adds +1
+in the period it enters and -1 in the one it leaves; the running sum over periods, per dimension
+value, is the stock, so that no plan x period row is ever built; a fact with `since` also gives
+the quantiles of the days from it to each period end (`<kpi>_days`), from the stock kept per
+`since` date. The few other stock facts (overdue follow-ups, counted at the as-of date) carry
+`grain` and `period_start`. Everything is aggregated for every grain and dimension at once
+(GROUPING SETS), so quarters and years are computed from the underlying rows, never from
+monthly figures.
 """
 
 from __future__ import annotations
@@ -21,12 +28,8 @@ GRAINS = ("month", "quarter", "year")
 # Helper relations (`sql/_<name>.sql` -> `work.<name>`) the KPI files, the survival curve and
 # the overdue list read; built by the `kpi_helpers` asset, in this order.
 HELPERS = ("plan_dims", "initial_meetings", "period_ends", "overdue_list")
-STOCK_FILES = (
-    "active_plans",
-    "waiting_for_meeting",
-    "open_plans_without_follow_up",
-    "follow_ups_overdue",
-)
+INTERVAL_FILES = ("active_plans", "waiting_for_meeting", "open_plans_without_follow_up")
+STOCK_FILES = ("follow_ups_overdue",)
 QUANTILE_FILES = ("days_need_to_meeting", "days_between_steps", "days_plan_duration")
 QUANTILES = {"days_need_to_meeting": (0.5, 0.75, 0.9)}  # others: the median only
 FACT_COLUMNS = {
@@ -48,7 +51,7 @@ def flow_files() -> list[str]:
     return sorted(
         p.stem
         for p in SQL_DIR.glob("*.sql")
-        if not p.stem.startswith("_") and p.stem not in STOCK_FILES
+        if not p.stem.startswith("_") and p.stem not in INTERVAL_FILES + STOCK_FILES
     )
 
 
@@ -89,13 +92,16 @@ def _dimension_case(label: bool) -> str:
     return f"CASE {whens} ELSE 'all' END"
 
 
-def _aggregate_sql(source: str, period_keys: list[str], grain_sql: str, start_sql: str) -> str:
+def _grouping_sets(period_keys: list[str]) -> str:
     base = "kpi, family, family_total_kpi"
-    sets = [
+    return ", ".join(
         f"({base}, {period}{', ' + d if d else ''})"
         for period in period_keys
         for d in (None, *KPI_DIMENSIONS)
-    ]
+    )
+
+
+def _aggregate_sql(source: str, period_keys: list[str], grain_sql: str, start_sql: str) -> str:
     return f"""
         SELECT {grain_sql} AS period_grain, {start_sql} AS period_start,
                {_dimension_case(True)} AS dimension, {_dimension_case(False)} AS dimension_value,
@@ -104,8 +110,112 @@ def _aggregate_sql(source: str, period_keys: list[str], grain_sql: str, start_sq
                count(days)::BIGINT AS n,
                quantile_cont(days, [0.5, 0.75, 0.9]) AS quantiles
         FROM {source}
-        GROUP BY GROUPING SETS ({", ".join(sets)})
+        GROUP BY GROUPING SETS ({_grouping_sets(period_keys)})
         HAVING {_dimension_case(False)} IS NOT NULL
+    """
+
+
+_CELL = "period_grain, period_start, dimension, dimension_value, kpi"
+_QUANTILE_POSITIONS = (0.5, 0.75, 0.9)  # the order of `quantiles` in every aggregate
+
+
+def _interval_changes_sql(extra_key: str = "") -> str:
+    """Per grain, period and dimension value: how many plans enter (+1) and leave (-1) the
+    stock of each interval KPI, grouped by `extra_key` too when given.
+
+    A plan counts in P when `entered` <= end of P, so it enters in the period holding
+    `entered` (if on or before the as-of date). It leaves in the period holding `leaves_on`, or
+    the one after the period holding `last_counted_on`; a date after the as-of date is never
+    reached (every period ends on or before it). A plan that leaves before it enters never
+    counts."""
+    changes = """
+        WITH spans AS (
+            SELECT f.*, g.grain, date_trunc(g.grain, f.entered)::DATE AS enters,
+                   CASE WHEN f.leaves_on <= rp.as_of THEN date_trunc(g.grain, f.leaves_on)
+                        WHEN f.last_counted_on <= rp.as_of
+                        THEN date_trunc(g.grain, f.last_counted_on) + g.step
+                   END::DATE AS leaves
+            FROM work.interval_facts AS f, model.run_params AS rp,
+                 (VALUES ('month', INTERVAL 1 MONTH), ('quarter', INTERVAL 3 MONTH),
+                         ('year', INTERVAL 1 YEAR)) AS g(grain, step)
+            WHERE f.entered <= rp.as_of
+        )
+        SELECT * REPLACE (1 AS num), enters AS period_start FROM spans
+        WHERE leaves IS NULL OR leaves > enters
+        UNION ALL
+        SELECT * REPLACE (-1 AS num), leaves FROM spans WHERE leaves > enters
+    """
+    keys = f"grain, period_start{', ' + extra_key if extra_key else ''}"
+    return f"""
+        SELECT grain AS period_grain, period_start, {_dimension_case(True)} AS dimension,
+               {_dimension_case(False)} AS dimension_value, kpi,
+               {extra_key + "," if extra_key else ""} sum(num)::BIGINT AS change
+        FROM ({changes}) {"WHERE " + extra_key + " IS NOT NULL" if extra_key else ""}
+        GROUP BY GROUPING SETS ({_grouping_sets([keys])})
+        HAVING {_dimension_case(False)} IS NOT NULL
+    """
+
+
+def _running_sql(changes: str, extra_key: str = "") -> str:
+    """The running sum of `changes` over the period ends of each grain: the stock at the end
+    of every period, from the first period with a change on."""
+    columns = ["period_grain", "dimension", "dimension_value", "kpi", *filter(None, [extra_key])]
+    key = ", ".join(columns)
+    return f"""
+        WITH changes AS ({changes}),
+        keys AS (SELECT {key}, min(period_start) AS first_period FROM changes GROUP BY ALL)
+        SELECT k.*, e.period_start, e.period_end,
+               sum(coalesce(c.change, 0)) OVER (
+                   PARTITION BY {", ".join(f"k.{c}" for c in columns)}
+                   ORDER BY e.period_start) AS stock
+        FROM keys AS k
+        JOIN work.period_ends AS e
+          ON e.grain = k.period_grain AND e.period_start >= k.first_period
+        LEFT JOIN changes AS c USING ({key}, period_start)
+    """
+
+
+def _interval_counts_sql() -> str:
+    """Stock counts from interval facts: no plan x period row is built."""
+    return f"""
+        SELECT {_CELL}, NULL::VARCHAR AS family, NULL::VARCHAR AS family_total_kpi,
+               stock::BIGINT AS numerator, NULL::BIGINT AS denominator, 0::BIGINT AS n,
+               NULL::DOUBLE[] AS quantiles
+        FROM ({_running_sql(_interval_changes_sql())})
+        WHERE stock <> 0  -- a missing cell means zero, as for every count
+    """
+
+
+def _interval_days_sql() -> str:
+    """`<kpi>_days` quantiles of an interval KPI whose facts carry `since`: the days from
+    `since` to the end of P of the plans counted in P. The stock is kept per `since` date (a
+    histogram of days per cell); its quantiles interpolate linearly between ranks, exactly as
+    DuckDB's `quantile_cont` does over the plans' own rows."""
+    running = _running_sql(_interval_changes_sql("since"), "since")
+    bounds = ", ".join(
+        f"min(days) FILTER (WHERE cum > floor((n - 1) * {q})) AS lo{i}, "
+        f"min(days) FILTER (WHERE cum > ceil((n - 1) * {q})) AS hi{i}"
+        for i, q in enumerate(_QUANTILE_POSITIONS)
+    )
+    values = ", ".join(
+        f"lo{i} + ((n - 1) * {q} - floor((n - 1) * {q})) * (hi{i} - lo{i})"
+        for i, q in enumerate(_QUANTILE_POSITIONS)
+    )
+    return f"""
+        WITH histogram AS (
+            SELECT period_grain, period_start, dimension, dimension_value,
+                   kpi || '_days' AS kpi, period_end - since AS days, stock AS plans
+            FROM ({running}) WHERE stock > 0
+        ),
+        ranked AS (
+            SELECT *, sum(plans) OVER (PARTITION BY {_CELL} ORDER BY days) AS cum,
+                   sum(plans) OVER (PARTITION BY {_CELL}) AS n
+            FROM histogram
+        )
+        SELECT {_CELL}, NULL::VARCHAR AS family, NULL::VARCHAR AS family_total_kpi,
+               NULL::BIGINT AS numerator, NULL::BIGINT AS denominator, n::BIGINT AS n,
+               [{values}] AS quantiles
+        FROM (SELECT {_CELL}, max(n) AS n, {bounds} FROM ranked GROUP BY ALL)
     """
 
 
@@ -114,6 +224,12 @@ def build_kpi_cells(con: duckdb.DuckDBPyConnection) -> int:
     the helper relations (`build_helpers`)."""
     _facts(con, "flow_facts", flow_files(), {"event_date": "DATE"})
     _facts(con, "quantile_facts", list(QUANTILE_FILES), {"event_date": "DATE"})
+    _facts(
+        con,
+        "interval_facts",
+        list(INTERVAL_FILES),
+        {"entered": "DATE", "leaves_on": "DATE", "last_counted_on": "DATE", "since": "DATE"},
+    )
     _facts(con, "stock_facts", list(STOCK_FILES), {"grain": "VARCHAR", "period_start": "DATE"})
     periods = (
         "SELECT f.*, date_trunc('month', event_date)::DATE AS month, "
@@ -152,6 +268,8 @@ def build_kpi_cells(con: duckdb.DuckDBPyConnection) -> int:
         SELECT *, true AS flow FROM _monthly
         UNION ALL SELECT *, true FROM ({roll_ups})
         UNION ALL SELECT *, false FROM ({quantiles})
+        UNION ALL SELECT *, false FROM ({_interval_counts_sql()})
+        UNION ALL SELECT *, false FROM ({_interval_days_sql()})
         UNION ALL SELECT *, false FROM ({stock})
         """
     )

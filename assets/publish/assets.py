@@ -1,12 +1,11 @@
-"""Publish assets: the serving database swap and the Parquet/CSV exports."""
+"""Publish asset: serving files and exports of one run, swapped in together as one version."""
 
-from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
+from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
 from dagster_duckdb import DuckDBResource
 
-from assets.publish.exports import export_marts
-from assets.publish.serving import mart_tables, publish_serving
+from assets.publish.version import publish_version
 from assets.resources import SipSettings
-from data_contracts.published import ROW_LEVEL_MARTS
+from assets.run_params import read_run_params
 
 # Every asset that writes a marts.* table; the publish step waits for all of them.
 MART_ASSET_KEYS = [
@@ -22,66 +21,42 @@ MART_ASSET_KEYS = [
 ]
 
 
-def aggregated_and_row_level(con) -> tuple[list[str], list[str]]:
-    """The warehouse's marts split by who may see them (SPEC §7): aggregated marts may go to
-    BI users, row-level marts only to the restricted file and export folder."""
-    tables = mart_tables(con)
-    return (
-        [t for t in tables if t not in ROW_LEVEL_MARTS],
-        [t for t in tables if t in ROW_LEVEL_MARTS],
-    )
-
-
 @asset(
     group_name="publish",
-    kinds={"duckdb"},
+    kinds={"duckdb", "parquet", "csv"},
     deps=MART_ASSET_KEYS,
-    description="Serving databases (aggregated marts; row-level marts in a restricted file), "
-    "each rebuilt as a new file and swapped in atomically.",
+    description="Serving files (aggregated, restricted) and exports, published as one version.",
 )
-def serving_database(
+def published_marts(
     context: AssetExecutionContext, duckdb: DuckDBResource, sip: SipSettings
 ) -> MaterializeResult:
     settings = sip.get()
     with duckdb.get_connection() as con:
-        aggregated, row_level = aggregated_and_row_level(con)
-        publish_serving(con, settings.serving_path, aggregated)
-        publish_serving(con, settings.restricted_serving_path, row_level)
-    context.log.info(
-        f"published {len(aggregated)} marts to {settings.serving_path} and {len(row_level)} "
-        f"row-level marts to {settings.restricted_serving_path}"
-    )
+        files, manifest = publish_version(
+            con,
+            settings.publish_root,
+            context.run.run_id,
+            read_run_params(con).as_of,
+            settings.quarantine_export_limit,
+        )
+    left_out = {t: e["rows_left_out"] for t, e in manifest["exports"].items() if e["rows_left_out"]}
+    for table, rows in left_out.items():
+        context.log.warning(
+            f"{table}: {rows} rows left out of the export (limit "
+            f"SIP_QUARANTINE_EXPORT_LIMIT={settings.quarantine_export_limit}); "
+            "the restricted serving file has them all"
+        )
+    context.log.info(f"published version {manifest['version']} at {settings.publish_root}")
     return MaterializeResult(
         metadata={
-            "path": str(settings.serving_path),
-            "tables": ", ".join(aggregated),
-            "restricted_path": str(settings.restricted_serving_path),
-            "restricted_tables": ", ".join(row_level),
+            "version": manifest["version"],
+            "path": str(files.folder),
+            "as_of": str(manifest["as_of"]),
+            "serving_tables": ", ".join(manifest["serving"]["tables"]),
+            "restricted_tables": ", ".join(manifest["restricted"]["tables"]),
+            "export_rows_left_out": MetadataValue.json(left_out),
         }
     )
 
 
-@asset(
-    group_name="publish",
-    kinds={"parquet", "csv"},
-    deps=MART_ASSET_KEYS,
-    description="Every mart as Parquet and as Excel-friendly CSV (UTF-8 BOM, ';', decimal comma); "
-    "row-level marts in a restricted folder.",
-)
-def mart_exports(duckdb: DuckDBResource, sip: SipSettings) -> MaterializeResult:
-    settings = sip.get()
-    with duckdb.get_connection() as con:
-        aggregated, row_level = aggregated_and_row_level(con)
-        written = export_marts(con, settings.export_path, aggregated)
-        restricted = export_marts(con, settings.restricted_export_path, row_level)
-    return MaterializeResult(
-        metadata={
-            "directory": str(settings.export_path),
-            "files": len(written),
-            "restricted_directory": str(settings.restricted_export_path),
-            "restricted_files": len(restricted),
-        }
-    )
-
-
-publish_assets = [serving_database, mart_exports]
+publish_assets = [published_marts]

@@ -1,4 +1,4 @@
-"""Export every mart as Parquet and as a CSV that Swedish Excel opens as it is.
+"""Export marts as Parquet and as a CSV that Swedish Excel opens as it is.
 
 Swedish Excel expects `;` between fields, a decimal comma, and a byte-order mark to recognise
 UTF-8 (otherwise å/ä/ö turn into mojibake). Text that Excel would run as a formula is
@@ -8,15 +8,21 @@ neutralised (`data_contracts.safe_text`).
 from __future__ import annotations
 
 import codecs
-import os
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
-from assets.publish.serving import mart_tables
 from data_contracts.safe_text import neutralise_sql
 from data_contracts.sql import quote_ident, quote_literal
+
+
+@dataclass(frozen=True)
+class Export:
+    table: str
+    rows_exported: int
+    rows_left_out: int  # beyond the row limit, still in the serving file
 
 
 def _excel_columns(con: duckdb.DuckDBPyConnection, table: str) -> str:
@@ -44,26 +50,39 @@ def _excel_columns(con: duckdb.DuckDBPyConnection, table: str) -> str:
 
 
 def export_marts(
-    con: duckdb.DuckDBPyConnection, export_dir: Path, tables: list[str] | None = None
-) -> list[Path]:
-    """Export `tables` (every mart by default) to `export_dir`."""
+    con: duckdb.DuckDBPyConnection,
+    tables: list[str],
+    export_dir: Path,
+    row_limits: dict[str, int] | None = None,
+) -> list[Export]:
+    """Write `<table>.parquet` and `<table>.csv` of each mart into `export_dir` (a folder of the
+    version being built, so no file here is ever seen half-written). A table in `row_limits`
+    is cut at that many rows, in the order of its columns (the quarantine: entity, file, row)."""
     export_dir.mkdir(parents=True, exist_ok=True)
-    written: list[Path] = []
-    for table in mart_tables(con) if tables is None else tables:
+    written: list[Export] = []
+    for table in tables:
         source = f"marts.{quote_ident(table)}"
-        parquet = export_dir / f"{table}.parquet"
-        csv_file = export_dir / f"{table}.csv"
-        con.execute(f"COPY {source} TO {quote_literal(parquet)} (FORMAT parquet)")
-        plain = export_dir / f".{table}.csv.tmp"
+        total = con.execute(f"SELECT count(*) FROM {source}").fetchone()[0]
+        limit = (row_limits or {}).get(table)
+        rows = total if limit is None else min(total, limit)
+        selected = (
+            f"(SELECT * FROM {source} ORDER BY ALL LIMIT {rows})"
+            if rows < total
+            else f"(SELECT * FROM {source})"
+        )
         con.execute(
-            f"COPY (SELECT {_excel_columns(con, table)} FROM {source}) TO {quote_literal(plain)} "
+            f"COPY {selected} TO {quote_literal(str(export_dir / f'{table}.parquet'))} "
+            "(FORMAT parquet)"
+        )
+        plain = export_dir / f"{table}.csv.plain"
+        con.execute(
+            f"COPY (SELECT {_excel_columns(con, table)} FROM {selected}) "
+            f"TO {quote_literal(str(plain))} "
             "(FORMAT csv, HEADER true, DELIMITER ';', DATEFORMAT '%Y-%m-%d')"
         )
-        with_bom = export_dir / f".{table}.csv.bom.tmp"
-        with plain.open("rb") as src, with_bom.open("wb") as dst:
+        with plain.open("rb") as src, (export_dir / f"{table}.csv").open("wb") as dst:
             dst.write(codecs.BOM_UTF8)
             shutil.copyfileobj(src, dst, 8 * 1024 * 1024)
         plain.unlink()
-        os.replace(with_bom, csv_file)
-        written += [parquet, csv_file]
+        written.append(Export(table, rows, total - rows))
     return written

@@ -175,12 +175,12 @@ def build_quality_marts(con: duckdb.DuckDBPyConnection, landing_dir: Path) -> No
         )
         SELECT d.entity, d.file, d.rows_read, coalesce(a.n, 0)::BIGINT AS rows_accepted,
                coalesce(q.n, 0)::BIGINT AS rows_quarantined, d.contract_version, d.loaded_at,
-               CASE WHEN d.status = 'rejected' THEN 'rejected'
+               CASE WHEN d.status IN ('rejected', 'ignored') THEN d.status
                     WHEN coalesce(q.n, 0) > 0 THEN 'accepted_with_errors'
                     ELSE 'accepted' END AS verdict,
                c.change, coalesce(q.pii, 0)::BIGINT AS pii_findings,
                coalesce(r.top_rules, []) AS top_rules, t.delivered_at, d.status, d.error,
-               d.dialect, d.unknown_columns
+               d.dialect, d.unknown_columns, d.notices
         FROM meta.deliveries AS d
         LEFT JOIN accepted AS a USING (entity, file)
         LEFT JOIN quarantined AS q USING (entity, file)

@@ -102,15 +102,17 @@ previous = (
     else pd.DataFrame()
 )
 sipkollen = query(
-    "SELECT sum(n_positive) AS positive, sum(n_applicable) AS applicable, bool_or(suppressed) AS s "
+    # A quarter without answers yet has no rows: zero answers, nothing suppressed (not NULL).
+    "SELECT coalesce(sum(n_positive), 0) AS positive, "
+    "coalesce(sum(n_applicable), 0) AS applicable, coalesce(bool_or(suppressed), false) AS s "
     "FROM marts.sipkollen WHERE period_grain = ? AND period_start = date_trunc(?, ?::DATE) "
     "AND dimension = 'all'",
     ["year" if grain == "year" else "quarter", "year" if grain == "year" else "quarter", period],
 )
 columns = st.columns(4)
 for index, kpi in enumerate(TILES):
-    kind = KINDS[kpi]
-    if kpi in current.index:
+    if kpi in current.index:  # a code never published (no meeting held yet) has no kind
+        kind = KINDS[kpi]
         row = current.loc[kpi]
         shown = format_value(row["value"], bool(row["suppressed"]), kind)
         delta = None
@@ -140,7 +142,7 @@ if dimension in ("all", "municipality_code", "age_band"):
     share = (row["positive"] / row["applicable"]) if row["applicable"] else None
     columns[len(TILES) % 4].metric(
         kpi_label("sipkollen_positive_share"),
-        format_value(share, bool(row["s"]) or share is None, "share"),
+        format_value(share, bool(row["s"]), "share"),
     )
 
 # --- trend -------------------------------------------------------------------------------------

@@ -50,7 +50,8 @@ deliveries = row_level_query(
     "deliveries",
     "SELECT entity, file, verdict, change, rows_read, rows_accepted, rows_quarantined, "
     "pii_findings, array_to_string(top_rules, '; ') AS top_rules, contract_version, "
-    "delivered_at, coalesce(error, '') AS error FROM marts.data_quality ORDER BY entity, file",
+    "delivered_at, coalesce(error, '') AS error, notices FROM marts.data_quality "
+    "ORDER BY entity, file",
 )
 freshness = row_level_query(
     "freshness",
@@ -98,7 +99,7 @@ deliveries_tab, fix_tab, rules_tab, freshness_tab, contracts_tab = st.tabs(
 )
 with deliveries_tab:
     # One red line per delivery the source system must act on: rejected, or rows in quarantine.
-    for row in deliveries[deliveries["verdict"] != "accepted"].itertuples():
+    for row in deliveries[~deliveries["verdict"].isin(["accepted", "ignored"])].itertuples():
         common = {
             "verdict": t(f"steward.verdicts.{row.verdict}"),
             "entity": entity_label(row.entity),
@@ -119,11 +120,17 @@ with deliveries_tab:
                 ),
                 icon="⚠️",
             )
+    # What was delivered but not read: the steward must hear of it, or the data is lost unseen.
+    for row in deliveries[deliveries["verdict"] == "ignored"].itertuples():
+        st.warning(t("steward.ignored", path=plain(row.file), reason=plain(row.error)), icon="📁")
+    for row in deliveries.itertuples():
+        for notice in row.notices if row.notices is not None else ():
+            st.warning(f"{entity_label(row.entity)}, {plain(row.file)}: {plain(notice)}")
     accepted = int((deliveries["verdict"] == "accepted").sum())
     if accepted:
         st.success(t("steward.all_accepted", count=accepted))
     if not explain_if_empty(deliveries, 0):
-        shown = deliveries.assign(
+        shown = deliveries.drop(columns="notices").assign(
             entity=deliveries["entity"].map(entity_label),
             verdict=deliveries["verdict"].map(lambda v: t(f"steward.verdicts.{v}")),
             change=deliveries["change"].map(lambda c: t(f"steward.changes.{c}")),

@@ -18,7 +18,7 @@ APP = str(Path(__file__).resolve().parents[2] / "dashboards" / "app.py")
 def serving_db(demo_pipeline: PipelineRun, monkeypatch: pytest.MonkeyPatch) -> Path:
     settings = demo_pipeline.settings
     monkeypatch.setenv("SIP_WAREHOUSE", str(settings.warehouse))
-    monkeypatch.delenv("SIP_SERVING", raising=False)
+    monkeypatch.delenv("SIP_PUBLISH_DIR", raising=False)
     return settings.serving_path
 
 

@@ -29,7 +29,7 @@ def test_swedish_and_english_catalogues_have_the_same_keys() -> None:
 
 def test_pages_say_so_when_nothing_is_published(tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("SIP_WAREHOUSE", str(tmp_path / "none" / "sip.duckdb"))
-    monkeypatch.delenv("SIP_SERVING", raising=False)
+    monkeypatch.delenv("SIP_PUBLISH_DIR", raising=False)
     for page in ("overview", "sipkollen", "unit", "steward"):
         at = open_page(page)
         assert any("Ingen publicerad data" in w.value for w in at.warning)
@@ -183,3 +183,22 @@ def test_english(serving_db) -> None:
     at = open_page("overview", lang="en")
     assert at.title[0].value == "Leadership overview"
     assert "Active plans" in {m.label for m in at.metric}
+
+
+def test_overview_when_the_quarter_has_no_sipkollen_answers(tmp_path, monkeypatch) -> None:
+    # Plans but no SIP-kollen answer yet: the SIP-kollen tile says so instead of crashing.
+    from data_contracts.settings import Settings
+    from tests.conftest import run_pipeline
+    from tests.test_ingest import PLAN_HEADER, plan_row, write
+
+    landing = tmp_path / "landing"
+    rows = [plan_row(f"SIP-{i}", "given") for i in range(12)]
+    write(landing / "sip_plans" / "2026-01.csv", PLAN_HEADER, *rows)
+    settings = Settings(landing_dir=landing, warehouse=tmp_path / "warehouse" / "sip.duckdb")
+    assert run_pipeline(settings).success
+    monkeypatch.setenv("SIP_WAREHOUSE", str(settings.warehouse))
+    monkeypatch.delenv("SIP_PUBLISH_DIR", raising=False)
+    at = open_page("overview")
+    tiles = {m.label: m.value for m in at.metric}
+    assert tiles["Aktiva planer"] == "12"
+    assert tiles["SIP-kollen, andel positiva svar"] == "–"

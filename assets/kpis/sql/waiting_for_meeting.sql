@@ -1,16 +1,11 @@
--- waiting_for_meeting (stock) and waiting_for_meeting_days (median): at the end of P, plans
--- with consent given, not closed, and no initial meeting held yet; days since the need.
-SELECT k.kpi, e.grain, e.period_start,
-       CASE WHEN k.kpi = 'waiting_for_meeting' THEN 1 END AS num,
-       CASE WHEN k.kpi = 'waiting_for_meeting_days' THEN e.period_end - p.need_identified_date END AS days,
-       d.*
+-- waiting_for_meeting (stock), as an interval: consent given, counted from the period in which
+-- both the need and the consent lie on or before the end of P, until the period whose end is
+-- on or after the closing or the initial meeting (not closed, no initial meeting held yet).
+-- waiting_for_meeting_days (median): days from `since` (the need) to the end of P.
+SELECT 'waiting_for_meeting' AS kpi,
+       greatest(coalesce(p.consent_date, p.need_identified_date), p.need_identified_date) AS entered,
+       least(p.closed_date, i.held_date) AS leaves_on, p.need_identified_date AS since, d.*
 FROM model.sip_plans AS p
 JOIN work.plan_dims AS d USING (sip_id)
 LEFT JOIN work.initial_meetings AS i USING (sip_id)
-JOIN work.period_ends AS e
-  ON coalesce(p.consent_date, p.need_identified_date) <= e.period_end
- AND p.need_identified_date <= e.period_end
- AND (p.closed_date IS NULL OR p.closed_date > e.period_end)
- AND (i.held_date IS NULL OR i.held_date > e.period_end)
-CROSS JOIN (VALUES ('waiting_for_meeting'), ('waiting_for_meeting_days')) AS k(kpi)
 WHERE p.consent_status = 'given'
