@@ -196,4 +196,4 @@ def test_rejections_and_notices_reach_the_runs_metadata_and_the_steward_page(
     errors = " ".join(e.value for e in page.error)
     warnings = " ".join(w.value for w in page.warning)
     assert "filen kunde inte läsas som Parquet" in errors
-    assert "Lästes inte: plans/" in warnings and "dubblett" in warnings
+    assert "Lästes inte: plans" in warnings and "dubblett" in warnings
