@@ -11,6 +11,7 @@ change.
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Callable, Iterable
 from dataclasses import replace
@@ -150,22 +151,30 @@ def test_warehouse_is_where_the_run_writes(route, monkeypatch, base, tmp_path) -
     assert read == {f.name for f in (base.landing_dir / "sip_plans").iterdir()}
 
 
-@shows("serving")
-def test_serving_is_the_published_file(route, monkeypatch, base, demo_pipeline, tmp_path) -> None:
-    serving = tmp_path / "bi" / "sip_marts.duckdb"
-    rerun(route, monkeypatch, replace(base, serving=serving), base, publish())
-    assert scalar(serving, "SELECT count(*) FROM marts.kpi") == scalar(
+@shows("publish_dir")
+def test_publish_dir_holds_the_published_version(route, monkeypatch, base, demo_pipeline, tmp_path):
+    published = replace(base, publish_dir=tmp_path / "bi")
+    rerun(route, monkeypatch, published, base, publish())
+    assert published.serving_path.is_relative_to(tmp_path / "bi")
+    assert scalar(published.serving_path, "SELECT count(*) FROM marts.kpi") == scalar(
         demo_pipeline.settings.serving_path, "SELECT count(*) FROM marts.kpi"
     )
+    assert {"kpi.csv", "kpi.parquet", "run_info.csv"} <= {
+        f.name for f in published.export_path.iterdir()
+    }
     assert not base.serving_path.exists()
 
 
-@shows("export_dir")
-def test_export_dir_holds_the_exports(route, monkeypatch, base, tmp_path) -> None:
-    export = tmp_path / "till_excel"
-    rerun(route, monkeypatch, replace(base, export_dir=export), base, publish())
-    assert {"kpi.csv", "kpi.parquet", "run_info.csv"} <= {f.name for f in export.iterdir()}
-    assert not base.export_path.exists()
+@shows("quarantine_export_limit")
+def test_quarantine_export_limit_caps_the_quarantine_export(route, monkeypatch, base) -> None:
+    capped = replace(base, quarantine_export_limit=1)
+    rerun(route, monkeypatch, capped, base, publish())
+    quarantined = scalar(capped.restricted_serving_path, "SELECT count(*) FROM marts.quarantine")
+    assert quarantined > 1
+    lines = (capped.restricted_export_path / "quarantine.csv").read_text("utf-8-sig").splitlines()
+    assert len(lines) == 2  # the header and one row
+    manifest = json.loads((capped.serving_path.parent / "manifest.json").read_text("utf-8"))
+    assert manifest["exports"]["quarantine"]["rows_left_out"] == quarantined - 1
 
 
 @shows("as_of")
