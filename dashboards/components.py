@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import math
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from functools import partial
 
 import pandas as pd
@@ -14,7 +15,7 @@ import streamlit as st
 
 from dashboards import formatting
 from dashboards.i18n import current_language, t
-from data_contracts.safe_text import neutralise_frame, plain_html
+from data_contracts.safe_text import neutralise_frame, plain_html, plain_markdown
 
 FONT_SIZE = 20  # readable from the back of a meeting room
 # One palette for charts and PDFs, safe for colour-blind readers (Okabe & Ito 2008): groups are
@@ -64,25 +65,159 @@ def url_select(
 
 
 def format_value(value: float | None, suppressed: bool, kind: str) -> str:
-    """A figure as shown to people: suppressed cells say so, never 0."""
+    """A figure as shown to people, in the page's language: suppressed cells say so, never 0."""
     if suppressed:
         return t("common.suppressed")
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
     if kind == "share":
-        return f"{value * 100:.0f} %"
+        return f"{formatting.number(value * 100)} %"
     if kind == "rate":
-        return f"{value:.1f}".replace(".", ",")
+        return formatting.number(value, 1)
     if kind == "quantile":
-        return f"{value:.0f} d"
-    return f"{value:,.0f}".replace(",", "\u00a0")
+        return f"{formatting.number(value)} d"
+    return formatting.number(value)
 
 
-def kpi_kinds(query) -> dict[str, str]:
-    """KPI code -> kind (`count`, `share`, `rate`, `quantile`) as published in the catalogue;
-    `query` runs SQL on the serving file (the page's `dashboards.data.query`)."""
-    catalogue = query("SELECT kpi, kind FROM marts.kpi_catalogue")
-    return dict(zip(catalogue["kpi"], catalogue["kind"], strict=True))
+def kpi_catalogue(query) -> pd.DataFrame:
+    """`marts.kpi_catalogue` indexed by KPI code: kind, names, definitions, unit, better and
+    target (SPEC §6); `query` runs SQL on the serving file (`dashboards.data.query`)."""
+    return query("SELECT * FROM marts.kpi_catalogue").set_index("kpi")
+
+
+def about(catalogue: pd.DataFrame, kpi: str, column: str, default=None):
+    """One catalogue column of a KPI; `default` for a code this run did not publish (a run with
+    no meeting held yet has no days to the first meeting)."""
+    if kpi not in catalogue.index:
+        return default
+    found = catalogue.loc[kpi, column]
+    return default if found is None or (isinstance(found, float) and math.isnan(found)) else found
+
+
+def definition(catalogue: pd.DataFrame, kpi: str) -> str:
+    """What a KPI counts, over which population, in the page's language (from the catalogue)."""
+    if kpi not in catalogue.index:
+        return ""
+    return str(catalogue.loc[kpi, f"definition_{current_language()}"])
+
+
+# Shown precision per kind: (factor, decimals); a change that rounds to 0 at it is no change.
+PRECISION = {"share": (100, 0), "rate": (1, 1), "quantile": (1, 0), "count": (1, 0)}
+
+
+@dataclass(frozen=True)
+class Change:
+    text: str
+    colour: str  # st.metric delta_color
+    arrow: str  # st.metric delta_arrow
+
+
+def change(difference: float, kind: str, better: str) -> Change:
+    """A change as a tile shows it: coloured by the KPI's better direction (grey when neither
+    is better), and no arrow and neutral colour when it rounds to zero at the shown precision."""
+    factor, decimals = PRECISION[kind]
+    rounded = round(difference * factor, decimals)
+    if rounded == 0:
+        return Change(t("tile.no_change"), "off", "off")
+    sign = "+" if rounded > 0 else "-"
+    figure = f"{sign}{formatting.number(abs(rounded), decimals)}"
+    text = {
+        "share": t("common.points", change=figure),
+        "quantile": f"{figure} d",
+    }.get(kind, figure)
+    colour = {"higher": "normal", "lower": "inverse"}.get(better, "off")
+    return Change(text, colour, "auto")
+
+
+def status(value: float, target: float, better: str) -> tuple[str, str]:
+    """(word, colour) of a value against its target: the word always goes with the colour."""
+    met = value <= target if better == "lower" else value >= target
+    return (t("report.meets"), "blue") if met else (t("report.misses"), "orange")
+
+
+# --- periods: complete or not, the data's first full period, what a tile compares with --------
+GRAIN_OFFSETS = {"month": pd.DateOffset(months=1), "quarter": pd.DateOffset(months=3)}
+GRAIN_OFFSETS["year"] = pd.DateOffset(years=1)
+TRUNCATE = {"month": "MS", "quarter": "QS", "year": "YS"}
+
+
+def period_start_of(grain: str, day) -> pd.Timestamp:
+    """The start of the period of `grain` that contains `day`."""
+    day = pd.Timestamp(day).normalize()
+    return day.to_period({"month": "M", "quarter": "Q", "year": "Y"}[grain]).start_time
+
+
+def period_end(grain: str, start) -> pd.Timestamp:
+    """The last day of the period."""
+    return pd.Timestamp(start) + GRAIN_OFFSETS[grain] - pd.Timedelta(days=1)
+
+
+def is_complete(grain: str, start, as_of) -> bool:
+    """SPEC §6 `period_complete`: the period ends on or before the as-of date."""
+    return period_end(grain, start) <= pd.Timestamp(as_of)
+
+
+def until_text(as_of) -> str:
+    as_of = pd.Timestamp(as_of)
+    month = formatting.MONTHS[current_language()][as_of.month - 1]
+    return t("common.until", date=f"{as_of.day} {month}")
+
+
+def period_text(grain: str, start, as_of) -> str:
+    """'2026 K4 (t.o.m. 31 okt)' for a period that holds the as-of date, else '2026 K3'."""
+    label = period_label(grain, start)
+    return label if is_complete(grain, start, as_of) else f"{label} ({until_text(as_of)})"
+
+
+def first_data_month(query) -> pd.Timestamp:
+    """The month the published data begins in."""
+    sql = "SELECT min(period_start) AS m FROM marts.kpi WHERE period_grain = 'month'"
+    return pd.Timestamp(query(sql)["m"].iloc[0])
+
+
+def first_full_period(grain: str, first_month) -> pd.Timestamp:
+    """The first period that lies wholly after the month the data begins in. The period holding
+    that month is a ramp-up artefact: no plan older than the data is in it (docs/decisions.md)."""
+    return period_start_of(grain, first_month) + GRAIN_OFFSETS[grain]
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """What a tile's change compares: cells of `grain` at `current` and `earlier`."""
+
+    grain: str
+    current: pd.Timestamp
+    earlier: pd.Timestamp
+    text: str
+
+
+def comparison(grain: str, period, as_of, first_month) -> Comparison | str:
+    """A complete period is compared with the previous one; an incomplete one with the same
+    span a year earlier when the marts publish that span as a period (a month or a quarter),
+    else with nothing. Periods of the data's ramp-up are never compared with. Returns the
+    comparison or the reason there is none."""
+    period, as_of = pd.Timestamp(period), pd.Timestamp(as_of)
+    if is_complete(grain, period, as_of):
+        current, earlier, compared_grain = period, period - GRAIN_OFFSETS[grain], grain
+        text = t("tile.vs_previous", period=period_label(grain, earlier))
+    else:
+        span = next(
+            (
+                g
+                for g in ("month", "quarter")
+                if period_start_of(g, as_of) == period and period_end(g, period) == as_of
+            ),
+            None,
+        )
+        if span is None:
+            months = formatting.MONTHS[current_language()]
+            span = f"{months[period.month - 1]}–{months[as_of.month - 1]} {as_of.year}"
+            return t("tile.no_same_span", span=f"{span}, {until_text(as_of)}")
+        current, earlier, compared_grain = period, period - GRAIN_OFFSETS["year"], span
+        text = t("tile.vs_same_span", period=period_label(span, earlier))
+    if earlier < first_full_period(compared_grain, first_month):
+        return t("tile.no_earlier")
+    return Comparison(compared_grain, current, earlier, text)
 
 
 def style(fig: go.Figure, title: str, height: int = 480) -> go.Figure:
@@ -99,7 +234,8 @@ def style(fig: go.Figure, title: str, height: int = 480) -> go.Figure:
     return fig
 
 
-def show_chart(fig: go.Figure) -> None:
+def show_chart(fig: go.Figure, table: pd.DataFrame | None = None) -> None:
+    """A chart; `table` (what it draws, Swedish headers) is its text alternative."""
     st.plotly_chart(fig, width="stretch", config=PLOTLY_CONFIG)
 
 
@@ -154,8 +290,25 @@ def bar_chart(
     return style(fig, title, height=max(360, 60 + 48 * len(shown)) if horizontal else 480)
 
 
-def explain_if_empty(frame: pd.DataFrame, threshold: int) -> bool:
-    """Show why nothing is shown; True when the caller should not draw anything."""
+def bars_table(frame: pd.DataFrame, header: str, kind: str) -> pd.DataFrame:
+    """What a `bar_chart` draws, as a table: the bar's label and its figure as shown."""
+    return pd.DataFrame(
+        {
+            header: frame["label"].tolist(),
+            t("common.figure"): [
+                format_value(v, bool(s), kind)
+                for v, s in zip(frame["value"], frame["suppressed"], strict=True)
+            ],
+        }
+    )
+
+
+def explain_if_empty(frame: pd.DataFrame, threshold: int, title: str | None = None) -> bool:
+    """Show why nothing is shown, under the title of what would have been drawn (so the reader
+    knows what is hidden); True when the caller should not draw anything."""
+    hidden = frame.empty or ("suppressed" in frame and frame["suppressed"].all())
+    if hidden and title:
+        st.markdown(f"**{plain_markdown(title)}**")
     if frame.empty:
         st.info(t("common.empty_selection"))
         return True
@@ -254,13 +407,21 @@ def page_header(title_key: str, intro: str) -> dict | None:
 
 
 def period_filters(
-    table: str, grains: Sequence[str], container=st
+    table: str, grains: Sequence[str], container=st, default_grain: str | None = None
 ) -> tuple[str, pd.Timestamp | None]:
-    """Grain and period selectors (kept in the URL), latest period first."""
-    from dashboards.data import query
+    """Grain and period selectors (kept in the URL), latest period first; the period that holds
+    the as-of date says so ("2026 K4 (t.o.m. 31 okt)"). Switching the grain keeps the period
+    that contains the one shown (Månad → År → Månad comes back to the same month)."""
+    from dashboards.data import query, run_info
 
+    as_of = run_info()["as_of"]
     grain = url_select(
-        t("common.grain"), grains, "grain", lambda g: t(f"grain.{g}"), container=container
+        t("common.grain"),
+        grains,
+        "grain",
+        lambda g: t(f"grain.{g}"),
+        default=default_grain,
+        container=container,
     )
     periods = query(
         f"SELECT DISTINCT period_start FROM marts.{table} WHERE period_grain = ? "
@@ -268,12 +429,106 @@ def period_filters(
         [grain],
     )["period_start"]
     options = [formatting.plain_date(p) for p in periods]
+    trail = st.session_state.setdefault("_period_trail", {})
+    shown = trail.get("shown")  # (grain, period) of the last run
+    if shown and shown[0] != grain and options:
+        st.query_params["period"] = _containing(grain, options, *shown, trail.get(grain))
     chosen = url_select(
         t("common.period"),
         options,
         "period",
-        lambda p: period_label(grain, p),
+        lambda p: period_text(grain, p, as_of),
         container=container,
         widget_key=f"w_period_{grain}",
     )
+    if chosen:
+        trail["shown"] = (grain, chosen)
+        trail[grain] = chosen
     return grain, (pd.Timestamp(chosen) if chosen else None)
+
+
+def _containing(grain: str, options: list[str], old_grain: str, old: str, last: str | None) -> str:
+    """The period of `grain` for what was shown in `old_grain`: the one containing it, or (to a
+    finer grain) the one last chosen inside it, else the latest inside it."""
+    start, end = pd.Timestamp(old), period_end(old_grain, old)
+    inside = [o for o in options if start <= pd.Timestamp(o) <= end]
+    if last in inside:
+        return last
+    if inside:
+        return inside[0]  # options are newest first
+    containing = formatting.plain_date(period_start_of(grain, start))
+    return containing if containing in options else options[0]
+
+
+def trend_chart(
+    lines: Sequence[tuple[str, pd.DataFrame]],
+    grain: str,
+    kind: str,
+    as_of,
+    target: tuple[str, float] | None = None,
+) -> tuple[go.Figure, pd.DataFrame]:
+    """Lines over periods (`period_start`, `value`, `suppressed` each), oldest first, and the
+    table of what is drawn. A suppressed period is a gap in its line with a grey cross on the
+    axis (its own legend entry says "Skyddad"), never a point at 0; `target` is a dashed line.
+    The first line is the main one; the period that holds the as-of date says so."""
+    scale = 100 if kind == "share" else 1
+    fig = go.Figure()
+    periods = sorted(set().union(*(set(f["period_start"]) for _, f in lines)))
+    labels = {p: period_text(grain, p, as_of) for p in periods}
+    table = pd.DataFrame({t("common.period"): [labels[p] for p in periods]})
+    hidden: list[str] = []
+    for index, (name, frame) in enumerate(lines):
+        x = frame["period_start"].map(labels)
+        y = frame["value"].where(~frame["suppressed"].astype(bool)) * scale
+        fig.add_trace(
+            go.Scatter(
+                x=x,
+                y=y,
+                name=name,
+                mode="lines+markers",
+                connectgaps=False,
+                line={"width": 4 if index == 0 else 3, "color": GROUP_COLOURS[index]},
+                marker={"size": 10},
+            )
+        )
+        hidden += list(x[frame["suppressed"].astype(bool)])
+        shown = dict(zip(frame["period_start"], frame[["value", "suppressed"]].values, strict=True))
+        table[name] = [
+            format_value(shown[p][0], bool(shown[p][1]), kind) if p in shown else "–"
+            for p in periods
+        ]
+    if hidden:
+        # On a hidden second axis at its foot: a mark on the time axis, not a value of 0.
+        fig.add_trace(
+            go.Scatter(
+                x=sorted(set(hidden), key=list(labels.values()).index),
+                y=[0.02] * len(set(hidden)),
+                yaxis="y2",
+                name=t("common.suppressed"),
+                mode="markers",
+                marker={
+                    "symbol": "x-thin-open",
+                    "size": 14,
+                    "color": "#666666",
+                    "line": {"width": 3},
+                },
+                hovertemplate="%{x}: " + t("common.suppressed") + "<extra></extra>",
+            )
+        )
+        fig.update_layout(yaxis2={"range": [0, 1], "overlaying": "y", "visible": False})
+    if target is not None:
+        label, at = target
+        fig.add_hline(
+            y=at * scale,
+            line_dash="dash",
+            line_color=COLOURS["target"],
+            annotation_text=label,
+            annotation_position="top left",
+        )
+    fig.update_xaxes(type="category", categoryorder="array", categoryarray=list(labels.values()))
+    if kind == "share":
+        fig.update_yaxes(ticksuffix=" %", range=[0, 105])
+    else:
+        fig.update_yaxes(rangemode="tozero")
+    fig.update_layout(showlegend=True)
+    return fig, table

@@ -46,3 +46,15 @@ def file_name(prefix: str, grain: str, period_start, dimension: str, value: str,
     selection = "alla" if dimension == "all" else f"{dimension}-{value}"
     safe = "".join(c if c.isalnum() or c in "-_" else "-" for c in selection)
     return f"{prefix}_{file_period(grain, period_start)}_{safe}.{ext}"
+
+
+def number(value: float, decimals: int = 0, language: str | None = None) -> str:
+    """A number as the reader writes it: '1 085,5' in Swedish, '1,085.5' in English."""
+    if language is None:
+        from dashboards.i18n import current_language
+
+        language = current_language()
+    text = f"{value:,.{decimals}f}"
+    if language == "en":
+        return text
+    return text.replace(",", "\u00a0").replace(".", ",")

@@ -12,7 +12,17 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from dashboards.components import COLOURS, format_value
+from dashboards.components import (
+    COLOURS,
+    about,
+    definition,
+    first_data_month,
+    first_full_period,
+    format_value,
+    kpi_catalogue,
+    period_text,
+)
+from dashboards.components import status as tile_status
 from dashboards.data import query
 from dashboards.formatting import period_label, plain_date
 from dashboards.i18n import (
@@ -27,7 +37,6 @@ from dashboards.pdf import Bar, BarChart, Document, LineChart, nice_axis
 from data_contracts.contracts import SURVEY_DIMENSIONS
 
 TREND_PERIODS = {"month": 13, "quarter": 8, "year": 5}
-KINDS = {"p50": "quantile", "p75": "quantile", "p90": "quantile"}
 FAMILIES = (
     ("closure_reason_share", "overview.closure_title", "share"),
     ("deviations", "overview.deviations_type_title", "count"),
@@ -60,31 +69,6 @@ class OverviewReport:
     language: str
 
 
-def kind_of(kpi: str, catalogue: pd.DataFrame) -> str:
-    """The published kind (SPEC §6) from the catalogue, else read from the code's form."""
-    entry = _entry(catalogue, kpi)
-    if entry is not None and entry.get("kind"):
-        return str(entry["kind"])
-    suffix = kpi.rsplit(":", 1)[-1]
-    if suffix in KINDS:
-        return KINDS[suffix]
-    if kpi.startswith("deviations_per_100"):
-        return "rate"
-    return "share" if "_share" in kpi else "count"
-
-
-def kpi_catalogue() -> pd.DataFrame:
-    """`marts.kpi_catalogue` (name, definition, better, target per KPI), or an empty frame while
-    the pipeline publishes none."""
-    exists = query(
-        "SELECT 1 FROM information_schema.tables "
-        "WHERE table_schema = 'marts' AND table_name = 'kpi_catalogue'"
-    )
-    if exists.empty:
-        return pd.DataFrame(columns=["kpi", "kind", "better", "target"])
-    return query("SELECT * FROM marts.kpi_catalogue")
-
-
 def overview_report(
     info: dict,
     grain: str,
@@ -96,14 +80,15 @@ def overview_report(
     breakdown_dimension: str,
 ) -> OverviewReport:
     language = current_language()
-    catalogue = kpi_catalogue()
-    period_text = period_label(grain, period, language)
+    catalogue = kpi_catalogue(query)
+    first_month = first_data_month(query)
+    period_shown = period_text(grain, period, info["as_of"])
     population = population_label(dimension, value)
     cells = query(
         "SELECT period_start, kpi, numerator, denominator, value, suppressed FROM marts.kpi "
         "WHERE period_grain = ? AND dimension = ? AND dimension_value = ? AND period_start <= ? "
-        "ORDER BY kpi, period_start",
-        [grain, dimension, value, period],
+        "AND period_start >= ? ORDER BY kpi, period_start",
+        [grain, dimension, value, period, first_full_period(grain, first_month)],
     )
     current = cells[cells["period_start"] == period].set_index("kpi")
     tile_rows = [
@@ -111,28 +96,37 @@ def overview_report(
         for kpi in tiles
     ]
     tile_rows += _sipkollen_tile(grain, period, dimension, value)
-    trends = [_trend(kpi, grain, cells, catalogue, info, language) for kpi in tiles]
+    trends = [_trend(kpi, grain, cells, catalogue, info) for kpi in tiles]
     trends = [chart for chart in trends if any(v is not None for v in chart.values)]
     breakdowns = [
         breakdown_chart(
-            grain, period, breakdown_kpi, breakdown_dimension, dimension, value, catalogue
+            info["as_of"],
+            grain,
+            period,
+            breakdown_kpi,
+            breakdown_dimension,
+            dimension,
+            value,
+            catalogue,
         ),
-        *_families(cells[cells["period_start"] == period], period_text),
+        *_families(cells[cells["period_start"] == period], period_shown),
     ]
     definitions = [
-        (kpi_label(kpi), _definition(kpi, catalogue, info))
+        (kpi_label(kpi), definition(catalogue, kpi))
         for kpi in dict.fromkeys((*tiles, breakdown_kpi, "sipkollen_positive_share"))
     ]
     as_of = plain_date(info["as_of"])
     return OverviewReport(
         title=t("report.title"),
-        subtitle=t("report.subtitle", period=period_text, population=population),
+        subtitle=t("report.subtitle", period=period_shown, population=population),
         footer=t("report.footer", as_of=as_of, created=plain_date(pd.Timestamp.now())),
         suppression_note=t("report.suppression", threshold=int(info["suppression_threshold"])),
         tiles=tile_rows,
         trends_title=t(
-            "report.trends", grain=t(f"grain.{grain}").lower(), period=period_text, as_of=as_of
-        ),
+            "report.trends", grain=t(f"grain.{grain}").lower(), period=period_shown, as_of=as_of
+        )
+        + " "
+        + t("overview.trend_start", first=period_label("month", first_month, language)),
         trends=trends,
         breakdowns=[chart for chart in breakdowns if chart is not None],
         definitions=definitions,
@@ -186,6 +180,7 @@ def render_overview(report: OverviewReport) -> bytes:
 
 
 def breakdown_chart(
+    as_of,
     grain: str,
     period: pd.Timestamp,
     kpi: str,
@@ -203,17 +198,21 @@ def breakdown_chart(
     )
     if rows.empty:
         return None
-    kind = kind_of(kpi, catalogue)
+    kind = about(catalogue, kpi, "kind", "count")
     rows = rows.sort_values("value", ascending=kind == "quantile", na_position="last")
+    # The marts hold no cross-breakdowns: the bars are the whole region's, and so is the line.
     whole = query(
         "SELECT value, suppressed FROM marts.kpi WHERE period_grain = ? AND period_start = ? "
-        "AND dimension = ? AND dimension_value = ? AND kpi = ?",
-        [grain, period, dimension, value, kpi],
+        "AND dimension = 'all' AND kpi = ?",
+        [grain, period, kpi],
     )
     reference = None
     if len(whole) and not whole.iloc[0]["suppressed"] and pd.notna(whole.iloc[0]["value"]):
         shown = format_value(whole.iloc[0]["value"], False, kind)
-        reference = (t("report.reference", value=shown), float(whole.iloc[0]["value"]))
+        reference = (
+            f"{t('overview.whole_region')}: {shown}".capitalize(),
+            float(whole.iloc[0]["value"]),
+        )
     bars = [
         Bar(
             value_label(by, row.dimension_value),
@@ -226,22 +225,25 @@ def breakdown_chart(
         "overview.breakdown_title",
         kpi=kpi_label(kpi),
         dimension=dimension_label(by),
-        period=period_label(grain, period, current_language()),
+        period=period_text(grain, period, as_of),
     )
+    if dimension != "all":
+        title += " – " + t(
+            "overview.breakdown_whole_region", population=population_label(dimension, value)
+        )
     return _bar_chart(title, bars, kind, reference)
 
 
 def _tile(kpi: str, row, catalogue: pd.DataFrame, info: dict) -> Tile:
-    kind = kind_of(kpi, catalogue)
-    target, better = _target(kpi, catalogue, info)
+    kind = about(catalogue, kpi, "kind", "count")
+    target, better = _target(kpi, catalogue)
     status, colour = t("report.no_target"), None
     if row is None:
         return Tile(kpi_label(kpi), "–", "", _target_text(target, kind), status, colour)
     suppressed = bool(row["suppressed"])
     if target is not None and not suppressed and pd.notna(row["value"]):
-        met = row["value"] >= target if better == "higher" else row["value"] <= target
-        status = t("report.meets") if met else t("report.misses")
-        colour = COLOURS["good"] if met else COLOURS["bad"]
+        status, word_colour = tile_status(row["value"], target, better)
+        colour = COLOURS["good"] if word_colour == "blue" else COLOURS["bad"]
     n = row["denominator"] if kind != "count" else None
     return Tile(
         kpi_label(kpi),
@@ -283,17 +285,17 @@ def _sipkollen_tile(grain: str, period, dimension: str, value: str) -> list[Tile
 
 
 def _trend(
-    kpi: str, grain: str, cells: pd.DataFrame, catalogue: pd.DataFrame, info: dict, language: str
+    kpi: str, grain: str, cells: pd.DataFrame, catalogue: pd.DataFrame, info: dict
 ) -> LineChart:
-    kind = kind_of(kpi, catalogue)
+    kind = about(catalogue, kpi, "kind", "count")
     series = cells[cells["kpi"] == kpi].tail(TREND_PERIODS[grain])
-    labels = [period_label(grain, p, language) for p in series["period_start"]]
+    labels = [period_text(grain, p, info["as_of"]) for p in series["period_start"]]
     values = [
         None if s or pd.isna(v) else float(v)
         for v, s in zip(series["value"], series["suppressed"], strict=True)
     ]
     hidden = [label for label, v in zip(labels, values, strict=True) if v is None]
-    target, _ = _target(kpi, catalogue, info)
+    target, _ = _target(kpi, catalogue)
     return LineChart(
         kpi_label(kpi),
         labels,
@@ -333,37 +335,11 @@ def _bar_chart(
     return BarChart(title, bars, maximum, percent=kind == "share", reference=reference)
 
 
-def _entry(catalogue: pd.DataFrame, kpi: str) -> dict | None:
-    for code in (kpi, kpi.split(":", 1)[0]):
-        match = catalogue[catalogue["kpi"] == code]
-        if len(match):
-            return match.iloc[0].to_dict()
-    return None
-
-
-def _target(kpi: str, catalogue: pd.DataFrame, info: dict) -> tuple[float | None, str]:
-    """The catalogue's target and direction; without a catalogue, the run's meeting target is
-    the one target the marts carry (for the median days to the first meeting)."""
-    entry = _entry(catalogue, kpi)
-    if entry is not None:
-        target = entry.get("target")
-        return (None if pd.isna(target) else float(target)), str(entry.get("better") or "")
-    if kpi == "days_need_to_meeting:p50":
-        return float(info["meeting_target_days"]), "lower"
-    return None, ""
+def _target(kpi: str, catalogue: pd.DataFrame) -> tuple[float | None, str]:
+    """The region's target and the better direction, from `marts.kpi_catalogue`."""
+    target = about(catalogue, kpi, "target")
+    return (None if target is None else float(target)), about(catalogue, kpi, "better", "neither")
 
 
 def _target_text(target: float | None, kind: str) -> str:
     return "" if target is None else format_value(target, False, kind)
-
-
-def _definition(kpi: str, catalogue: pd.DataFrame, info: dict) -> str:
-    entry = _entry(catalogue, kpi)
-    column = f"definition_{current_language()}"
-    if entry is not None and entry.get(column):
-        return str(entry[column])
-    return t(
-        f"definition.{kpi.split(':', 1)[0]}",
-        target=info["meeting_target_days"],
-        tolerance=info.get("follow_up_tolerance_days", 14),
-    )

@@ -23,6 +23,9 @@ class KpiEntry:
     definition_en: str
     unit: str
     better: str
+    # Only for codes published outside marts.kpi (the pooled SIP-kollen share of the overview's
+    # tile): marts.kpi carries the kind of every other code.
+    kind: str | None = None
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ import duckdb
 import pandas as pd
 
 from assets.run_params import read_run_params
-from data_contracts.contracts import load_contract
+from data_contracts.contracts import load_contract, load_survey
 from data_contracts.kpi_catalogue import load_kpi_catalogue, load_kpi_targets
 
 # Sub-codes (`family:code`) take their Swedish label from the contract field they break down.
@@ -59,7 +59,10 @@ def build_kpi_catalogue(con: duckdb.DuckDBPyConnection) -> int:
         "meeting_target_days": params.meeting_target_days,
         "follow_up_tolerance_days": params.follow_up_tolerance_days,
     }
+    settings["survey_statements"] = len(load_survey().questions)
     codes = con.execute("SELECT DISTINCT kpi, kind FROM work.kpi_cells ORDER BY kpi").fetchall()
+    # Codes drawn from other marts (the pooled SIP-kollen share) have their kind in the YAML.
+    codes += [(code, entry.kind) for code, entry in catalogue.items() if entry.kind]
     rows = pd.DataFrame(
         [_row(kpi, kind, catalogue, targets.values, settings) for kpi, kind in codes]
     )

@@ -5,13 +5,19 @@ import streamlit as st
 
 from dashboards.auth import published_units, require_page, row_level_query
 from dashboards.components import (
+    about,
     explain_if_empty,
+    first_data_month,
+    first_full_period,
     format_value,
-    kpi_kinds,
+    kpi_catalogue,
     page_header,
     period_filters,
-    period_label,
+    period_text,
+    show_chart,
+    style,
     table_with_downloads,
+    trend_chart,
     url_select,
 )
 from dashboards.data import query
@@ -37,7 +43,8 @@ info = page_header("unit.title", t("unit.intro"))
 if info is None:
     st.stop()
 threshold = int(info["suppression_threshold"])
-KINDS = kpi_kinds(query)
+as_of = pd.Timestamp(info["as_of"])
+CATALOGUE = kpi_catalogue(query)
 # A unit manager sees their own units only (SPEC §7).
 units = viewer.visible_units(published_units())
 if not units:
@@ -45,35 +52,75 @@ if not units:
     st.stop()
 with st.sidebar:
     unit = url_select(t("unit.choose_unit"), units, "unit")
-    grain, period = period_filters("kpi", ("month", "quarter", "year"))
+    # A quarter by default: one unit's month leaves most figures below the suppression threshold.
+    grain, period = period_filters("kpi", ("month", "quarter", "year"), default_grain="quarter")
 if unit is None or period is None:
     st.info(t("common.empty_selection"))
     st.stop()
 
 figures = query(
-    f"SELECT kpi, dimension, value, suppressed FROM marts.kpi WHERE period_grain = ? "
-    f"AND period_start = ? AND kpi IN ({', '.join('?' * len(COMPARED))}) "
-    "AND ((dimension = 'initiating_unit' AND dimension_value = ?) OR dimension = 'all')",
-    [grain, period, *COMPARED, unit],
+    f"SELECT period_start, kpi, dimension, value, suppressed FROM marts.kpi "
+    f"WHERE period_grain = ? AND kpi IN ({', '.join('?' * len(COMPARED))}) "
+    "AND ((dimension = 'initiating_unit' AND dimension_value = ?) OR dimension = 'all') "
+    "ORDER BY period_start",
+    [grain, *COMPARED, unit],
 )
-st.subheader(t("unit.compare_title", unit=plain_markdown(unit), period=period_label(grain, period)))
-if not explain_if_empty(figures[figures["dimension"] == "initiating_unit"], threshold):
+chosen = figures[figures["period_start"] == period]
+compare_title = t(
+    "unit.compare_title", unit=plain_markdown(unit), period=period_text(grain, period, as_of)
+)
+st.subheader(compare_title)
+if not explain_if_empty(chosen[chosen["dimension"] == "initiating_unit"], threshold):
+    # Numbers stay numbers (shares in per cent), so an export opens ready for analysis; a
+    # suppressed cell is empty and says so in its own column.
+    cells = chosen.set_index(["kpi", "dimension"])
     rows = []
     for kpi in COMPARED:
-        cell = {
-            d: figures[(figures["kpi"] == kpi) & (figures["dimension"] == d)]
-            for d in ("initiating_unit", "all")
+        kind = about(CATALOGUE, kpi, "kind", "count")
+        row = {
+            t("unit.columns.kpi"): kpi_label(kpi),
+            t("unit.columns.unit_of"): t(f"unit.units.{kind}"),
         }
-        shown = [
-            format_value(c["value"].iloc[0], bool(c["suppressed"].iloc[0]), KINDS[kpi])
-            if len(c)
-            else "–"
-            for c in cell.values()
-        ]
-        rows.append(
-            {"": kpi_label(kpi), t("unit.unit_column"): shown[0], t("unit.region_column"): shown[1]}
-        )
+        hidden = []
+        for dimension, column in (("initiating_unit", "unit_column"), ("all", "region_column")):
+            cell = cells.loc[(kpi, dimension)] if (kpi, dimension) in cells.index else None
+            shown = cell is not None and not cell["suppressed"] and pd.notna(cell["value"])
+            row[t(f"unit.{column}")] = (
+                round(float(cell["value"]) * (100 if kind == "share" else 1), 1) if shown else None
+            )
+            if cell is not None and cell["suppressed"]:
+                hidden.append(t(f"unit.{column}"))
+        row[t("unit.columns.suppressed")] = ", ".join(hidden)
+        rows.append(row)
     table_with_downloads(pd.DataFrame(rows), f"enhet_{unit}")
+
+# --- the unit's trend against the whole region ---------------------------------------------------
+trend_kpi = url_select(t("overview.trend_kpi"), COMPARED, "trend", kpi_label)
+kind = about(CATALOGUE, trend_kpi, "kind", "count")
+series = figures[figures["kpi"] == trend_kpi]
+series = series[series["period_start"] >= first_full_period(grain, first_data_month(query))]
+own = series[series["dimension"] == "initiating_unit"].reset_index(drop=True)
+trend_title = t(
+    "unit.trend_title",
+    kpi=kpi_label(trend_kpi),
+    grain=t(f"grain.{grain}").lower(),
+    unit=plain_markdown(unit),
+)
+if not explain_if_empty(own, threshold, trend_title):
+    target = about(CATALOGUE, trend_kpi, "target")
+    fig, table = trend_chart(
+        [
+            (t("unit.unit_column"), own),
+            (t("unit.region_column"), series[series["dimension"] == "all"].reset_index(drop=True)),
+        ],
+        grain,
+        kind,
+        as_of,
+        target=(t("common.target", target=format_value(target, False, kind)), float(target))
+        if target is not None
+        else None,
+    )
+    show_chart(style(fig, trend_title), table=table)
 
 # Row-level list: pseudonymous ids and unit codes only (SPEC §5), never on leadership pages.
 as_of = pd.Timestamp(info["as_of"]).date().isoformat()
