@@ -52,8 +52,9 @@ if not units:
     st.stop()
 with st.sidebar:
     unit = url_select(t("unit.choose_unit"), units, "unit")
-    # A quarter by default: one unit's month leaves most figures below the suppression threshold.
-    grain, period = period_filters("kpi", ("month", "quarter", "year"), default_grain="quarter")
+    # A year by default: a unit's month or quarter leaves most figures below the suppression
+    # threshold (docs/decisions.md).
+    grain, period = period_filters("kpi", ("month", "quarter", "year"), default_grain="year")
 if unit is None or period is None:
     st.info(t("common.empty_selection"))
     st.stop()

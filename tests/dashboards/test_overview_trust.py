@@ -13,11 +13,21 @@ import numpy
 import pandas as pd
 import pytest
 
-from dashboards.components import change, comparison, format_value
+from dashboards.components import format_value, period_label
+from dashboards.i18n import kpi_label, t
 from tests.dashboards.conftest import mart, open_page
 
-AS_OF = pd.Timestamp("2026-10-31")
-FIRST_MONTH = pd.Timestamp("2024-11-01")
+TILES = (
+    "days_need_to_meeting:p50",
+    "meeting_within_target_share",
+    "follow_up_booked_share",
+    "follow_up_on_time_share",
+    "follow_ups_overdue",
+    "active_plans",
+    "deviations_per_100_active",
+)
+# Shown precision per kind (factor, decimals): a change that rounds to 0 there is no change.
+PRECISION = {"share": (100, 0), "rate": (1, 1), "quantile": (1, 0), "count": (1, 0)}
 
 
 def charts(at) -> list[dict]:
@@ -28,12 +38,32 @@ def chart_titled(at, words: str) -> dict:
     return next(c for c in charts(at) if words in c["layout"]["title"]["text"])
 
 
+def drawn(values) -> numpy.ndarray:
+    """A trace's numbers, as Plotly sends them (a list, or typed base64 for numpy arrays)."""
+    if isinstance(values, dict):
+        return numpy.frombuffer(base64.b64decode(values["bdata"]), dtype=values["dtype"])
+    return numpy.array([numpy.nan if v is None else v for v in values], dtype=float)
+
+
 def tiles(at) -> dict:
     return {m.label: m for m in at.metric}
 
 
 def captions(at) -> str:
     return " ".join(c.value for c in at.caption)
+
+
+def cell_pairs(serving_db, grain: str, now: str, before: str) -> pd.DataFrame:
+    """The tiles' region-wide cells of two periods, side by side, with kind and direction."""
+    return mart(
+        serving_db,
+        "SELECT k.kpi, c.kind, c.better, k.value - e.value AS difference FROM marts.kpi k "
+        "JOIN marts.kpi e USING (period_grain, dimension, dimension_value, kpi) "
+        "JOIN marts.kpi_catalogue c USING (kpi) WHERE k.period_grain = ? "
+        "AND k.dimension = 'all' AND k.period_start = ? AND e.period_start = ? "
+        "AND NOT k.suppressed AND NOT e.suppressed AND k.kpi IN ?",
+        [grain, now, before, list(TILES)],
+    )
 
 
 def test_breakdown_and_sipkollen_tile_follow_the_filter_or_say_whole_region(serving_db) -> None:
@@ -77,7 +107,9 @@ def test_an_incomplete_period_is_marked_and_compared_like_for_like(serving_db) -
         "AND period_start IN ('2025-10-01', '2026-10-01') ORDER BY 1",
     )["value"].tolist()
     active = tiles(at)["Aktiva planer"]
-    assert active.delta == change(octobers[1] - octobers[0], "count", "neither").text
+    difference = octobers[1] - octobers[0]
+    assert difference != 0
+    assert active.delta == f"{difference:+,.0f}".replace(",", "\u00a0")
     assert "samma period förra året (okt 2025)" in captions(at)
     # 2026 (January to October) has no like span published: no delta, and the tile says why.
     at = open_page("overview", grain="year")
@@ -88,28 +120,58 @@ def test_an_incomplete_period_is_marked_and_compared_like_for_like(serving_db) -
     assert trend["data"][0]["x"] == ["2025", "2026 (t.o.m. 31 okt)"]
 
 
-def test_comparisons_never_use_a_whole_period_or_the_ramp_up() -> None:
-    october = comparison("quarter", "2026-10-01", AS_OF, FIRST_MONTH)
-    assert (october.grain, october.earlier) == ("month", pd.Timestamp("2025-10-01"))
-    assert isinstance(comparison("year", "2026-01-01", AS_OF, FIRST_MONTH), str)
-    assert isinstance(
-        comparison("month", "2026-10-01", pd.Timestamp("2026-10-15"), FIRST_MONTH), str
-    )
-    # The previous period of 2025 K1 is 2024 K4, when the data had only begun: no delta.
-    assert isinstance(comparison("quarter", "2025-01-01", AS_OF, FIRST_MONTH), str)
-    assert comparison("quarter", "2025-04-01", AS_OF, FIRST_MONTH).earlier == pd.Timestamp(
-        "2025-01-01"
-    )
+def test_a_change_is_never_against_the_ramp_up(serving_db) -> None:
+    # The data begins in November 2024: 2025 K1's previous quarter (2024 K4) is its ramp-up.
+    at = open_page("overview", grain="quarter", period="2025-01-01")
+    assert all(not m.delta for m in at.metric)
+    assert "perioden att jämföra med ligger i uppstarten" in captions(at)
+    # 2025 K2 is compared with 2025 K1, the previous complete quarter.
+    at = open_page("overview", grain="quarter", period="2025-04-01")
+    pairs = cell_pairs(serving_db, "quarter", "2025-04-01", "2025-01-01").set_index("kpi")
+    active = pairs.loc["active_plans", "difference"]
+    assert tiles(at)["Aktiva planer"].delta == f"{active:+,.0f}".replace(",", "\u00a0")
+    assert "förändring jämfört med 2025 K1" in captions(at)
 
 
-def test_a_change_is_coloured_by_direction_and_zero_has_no_arrow() -> None:
-    assert change(0.004, "share", "higher").arrow == "off"  # +0.4 points shows as 0
-    assert change(0.004, "share", "higher").colour == "off"
-    assert change(0.04, "rate", "neither").arrow == "off"  # 0,04 rounds to 0,0
-    assert change(-3, "quantile", "lower").colour == "inverse"  # fewer days is better
-    assert change(0.05, "share", "higher") == change(0.05, "share", "higher")
-    assert change(0.05, "share", "higher").text == "+5 %-enheter"
-    assert change(2, "count", "neither").colour == "off"
+@pytest.mark.parametrize(
+    ("grain", "now", "before", "unchanged"),
+    [
+        ("quarter", "2026-07-01", "2026-04-01", set()),  # fewer days (better), shares up
+        ("month", "2026-01-01", "2025-12-01", {"days_need_to_meeting:p50"}),
+        ("month", "2025-03-01", "2025-02-01", {"follow_up_booked_share"}),
+    ],
+)
+def test_a_change_is_coloured_by_direction_and_zero_has_no_arrow(
+    serving_db, grain, now, before, unchanged
+) -> None:
+    at = open_page("overview", grain=grain, period=now)
+    shown = tiles(at)
+    pairs = cell_pairs(serving_db, grain, now, before)
+    assert len(pairs) >= 3
+    rounds_to_zero = {
+        k
+        for k, kind, d in zip(pairs["kpi"], pairs["kind"], pairs["difference"], strict=True)
+        if round(d * PRECISION[kind][0], PRECISION[kind][1]) == 0
+    }
+    assert unchanged <= rounds_to_zero  # the demo data hold the case this period stands for
+    Metric = type(next(iter(shown.values())).proto)
+    wrong = []  # (kpi, change, delta shown, arrow, colour) of every tile coloured wrongly
+    for kpi, kind, better, difference in pairs.itertuples(index=False):
+        tile = shown[kpi_label(kpi)]
+        assert tile.delta, kpi
+        factor, decimals = PRECISION[kind]
+        rounded = round(difference * factor, decimals)
+        if rounded == 0:  # "+0 %-enheter" with a green arrow told a story that is not there
+            expected = (Metric.MetricDirection.NONE, Metric.MetricColor.GRAY)
+        else:
+            up = rounded > 0
+            direction = Metric.MetricDirection.UP if up else Metric.MetricDirection.DOWN
+            good = {"higher": up, "lower": not up}.get(better)
+            colour = {True: "GREEN", False: "RED", None: "GRAY"}[good]
+            expected = (direction, Metric.MetricColor.Value(colour))
+        if (tile.proto.direction, tile.proto.color) != expected:
+            wrong.append((kpi, difference, tile.delta, tile.proto.direction, tile.proto.color))
+    assert not wrong
 
 
 def test_tiles_carry_target_status_and_say_what_they_count(serving_db) -> None:
@@ -146,12 +208,23 @@ def test_trends_draw_suppressed_points_as_gaps_and_keep_the_target(serving_db) -
         "GROUP BY 1 HAVING bool_or(suppressed) AND bool_or(NOT suppressed) ORDER BY 1 LIMIT 1",
     ).iloc[0, 0]
     at = open_page("overview", dim="age_band", value=unit, trend="meeting_within_target_share")
-    trend = chart_titled(at, "per månad")
-    line, marks = trend["data"][0], trend["data"][1]
-    assert marks["name"] == "Skyddad (för få)" and marks["yaxis"] == "y2"
-    drawn = numpy.frombuffer(base64.b64decode(line["y"]["bdata"]), dtype=line["y"]["dtype"])
-    values = dict(zip(line["x"], drawn, strict=True))
-    assert marks["x"] and all(math.isnan(values[x]) for x in marks["x"])  # gaps, never 0
+    trend = next(c for c in charts(at) if c["data"][0]["type"] == "scatter")
+    hidden = mart(
+        serving_db,
+        "SELECT period_start FROM marts.kpi WHERE period_grain = 'month' AND suppressed "
+        "AND dimension = 'age_band' AND dimension_value = ? "
+        "AND kpi = 'meeting_within_target_share'",
+        [unit],
+    )["period_start"]
+    hidden = {period_label("month", p) for p in hidden}
+    # No trace draws a suppressed month on the value axis: the line has a gap there, and the
+    # mark that says "Skyddad" sits on an axis of its own at the foot, not at 0 %.
+    for trace in trend["data"]:
+        on_value_axis = trace.get("yaxis", "y") == "y"
+        for x, y in zip(trace["x"], drawn(trace["y"]), strict=True):
+            assert not (on_value_axis and x in hidden) or math.isnan(y), (trace.get("name"), x, y)
+    marks = next(tr for tr in trend["data"] if tr.get("name") == "Skyddad (för få)")
+    assert hidden & set(marks["x"]) and set(marks["x"]) <= hidden
     target = [s for s in trend["layout"]["shapes"] if s.get("line", {}).get("dash") == "dash"]
     assert target and target[0]["y0"] == pytest.approx(80)
     # When a notice replaces a chart, the chart's title stays above it.
@@ -185,18 +258,34 @@ def test_switching_grain_keeps_the_period_shown(serving_db, path, start, expecte
     assert chosen.year == pd.Timestamp(expected[0]).year
 
 
-def test_unit_page_defaults_to_quarters_with_a_trend_and_typed_numbers(serving_db) -> None:
-    # The unit with the most figures shown by quarter (the demo's 400 plans over 40 units leave
-    # most unit cells below the threshold at any grain).
-    unit = mart(
+def unit_values_shown(at) -> int:
+    """How many of the unit's own figures the comparison table shows (not suppressed, not –)."""
+    tables = [d.value for d in at.dataframe if "Enheten" in d.value.columns]
+    if not tables:  # every figure of the unit suppressed: a notice instead of the table
+        return 0
+    return sum(
+        1 for v in tables[0]["Enheten"] if pd.notna(v) and v not in ("–", "Skyddad (för få)")
+    )
+
+
+def test_unit_page_opens_where_most_values_show_with_a_trend_and_typed_numbers(serving_db) -> None:
+    # The demo's 400 plans over about 40 units leave most unit cells below the threshold; the
+    # units with most figures shown by month are where month grain does best.
+    units = mart(
         serving_db,
         "SELECT dimension_value FROM marts.kpi WHERE dimension = 'initiating_unit' "
-        "AND period_grain = 'quarter' AND kpi = 'needs_identified' GROUP BY 1 "
-        "ORDER BY count(*) FILTER (WHERE NOT suppressed) DESC, 1 LIMIT 1",
-    ).iloc[0, 0]
-    at = open_page("unit", unit=unit)
-    assert at.selectbox(key="w_grain").value == "quarter"
+        "AND period_grain = 'month' AND period_start = '2026-10-01' GROUP BY 1 "
+        "ORDER BY count(*) FILTER (WHERE NOT suppressed) DESC, 1 LIMIT 3",
+    )["dimension_value"]
+    by_default = by_month = 0
+    for unit in units:
+        at = open_page("unit", unit=unit)
+        by_default += unit_values_shown(at)
+        by_month += unit_values_shown(open_page("unit", unit=unit, grain="month"))
+    assert by_default > by_month  # the grain a page opens on is not the one that hides most
+    at = open_page("unit", unit=units[0])
     compared = next(d.value for d in at.dataframe if "Nyckeltal" in d.value.columns)
     assert compared["Alla enheter"].dtype == "float64"  # numbers stay numbers for the export
-    trend = next(c for c in charts(at) if "per kvartal" in c["layout"]["title"]["text"])
+    grain = t(f"grain.{at.selectbox(key='w_grain').value}").lower()
+    trend = next(c for c in charts(at) if f"per {grain}" in c["layout"]["title"]["text"])
     assert [line["name"] for line in trend["data"][:2]] == ["Enheten", "Alla enheter"]
