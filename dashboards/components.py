@@ -526,9 +526,12 @@ def trend_chart(
             annotation_position="top left",
         )
     fig.update_xaxes(type="category", categoryorder="array", categoryarray=list(labels.values()))
-    if kind == "share":
-        fig.update_yaxes(ticksuffix=" %", range=[0, 105])
-    else:
-        fig.update_yaxes(rangemode="tozero")
+    # The value axis starts a little below 0, so the marks of suppressed periods sit under the
+    # 0 line, never on it.
+    drawn = [v for trace in fig.data if trace.yaxis != "y2" for v in trace.y if pd.notna(v)]
+    top = 105 if kind == "share" else max([*drawn, target[1] if target else 0, 1]) * 1.08
+    fig.update_layout(
+        yaxis={"range": [-0.08 * top, top], "ticksuffix": " %" if kind == "share" else None}
+    )
     fig.update_layout(showlegend=True)
     return fig, table

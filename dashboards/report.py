@@ -228,9 +228,7 @@ def breakdown_chart(
         period=period_text(grain, period, as_of),
     )
     if dimension != "all":
-        title += " – " + t(
-            "overview.breakdown_whole_region", population=population_label(dimension, value)
-        )
+        title += f" – {t('overview.whole_region')}"
     return _bar_chart(title, bars, kind, reference)
 
 
@@ -256,10 +254,11 @@ def _tile(kpi: str, row, catalogue: pd.DataFrame, info: dict) -> Tile:
 
 
 def _sipkollen_tile(grain: str, period, dimension: str, value: str) -> list[Tile]:
-    """The eight statements pooled, for the same selection; none where SIP-kollen has no such
-    breakdown (it is never split by unit or plan attributes)."""
-    if dimension != "all" and dimension not in SURVEY_DIMENSIONS:
-        return []
+    """The eight statements pooled, for the same selection; the whole region, labelled so,
+    where SIP-kollen has no such breakdown (as on the page)."""
+    follows = dimension == "all" or dimension in SURVEY_DIMENSIONS
+    if not follows:
+        dimension = value = "all"
     survey_grain = "year" if grain == "year" else "quarter"
     row = query(
         # A period without answers yet has no rows: zero answers, nothing hidden (not NULL).
@@ -274,7 +273,8 @@ def _sipkollen_tile(grain: str, period, dimension: str, value: str) -> list[Tile
     share = None if hidden or not row["applicable"] else row["positive"] / row["applicable"]
     return [
         Tile(
-            t("report.sipkollen_pooled", period=period_label(survey_grain, period)),
+            t("report.sipkollen_pooled", period=period_label(survey_grain, period))
+            + ("" if follows else f" – {t('overview.whole_region')}"),
             format_value(share, hidden, "share"),
             "" if share is None else t("report.answers", n=int(row["applicable"])),
             "",

@@ -167,7 +167,8 @@ def test_kind_period_complete_and_catalogue_follow_spec_6(demo_pipeline: Pipelin
     assert as_of == date(2026, 10, 31)
     assert incomplete == [("quarter", date(2026, 10, 1)), ("year", date(2026, 1, 1))]
     by_code = catalogue.set_index("kpi")
-    assert by_code["kind"].to_dict() == kinds
+    # Every code of marts.kpi, and the overview's pooled SIP-kollen share (from marts.sipkollen).
+    assert by_code["kind"].to_dict() == {**kinds, "sipkollen_positive_share": "share"}
     assert by_code.loc["deviations:late_invitation", "name_sv"] == "Avvikelser: Kallelse i sen tid"
     assert by_code.loc["days_need_to_meeting:p50", "better"] == "lower"
     assert by_code.loc["meeting_within_target_share", "target"] == 0.8

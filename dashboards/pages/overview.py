@@ -261,9 +261,12 @@ breakdown_title = t(
     period=period_shown,
 )
 if dimension != "all":
-    # The marts hold no cross-breakdowns: say so rather than show the region under the filter.
-    breakdown_title += " – " + t("overview.breakdown_whole_region", population=population)
+    # The marts hold no cross-breakdowns: say so rather than show the region under the filter
+    # (the title says it, short enough not to be cut; the caption says why).
+    breakdown_title += f" – {t('overview.whole_region')}"
 if not explain_if_empty(breakdown, threshold, breakdown_title):
+    if dimension != "all":
+        st.caption(t("overview.breakdown_whole_region", population=population))
     # Codes are categories with names (SCB's lists), best first; the region's own value is the
     # reference line.
     breakdown["label"] = breakdown["dimension_value"].map(partial(value_label, breakdown_dim))

@@ -9,7 +9,7 @@ from datetime import datetime
 import pandas as pd
 import pytest
 
-from dashboards.components import COLOURS, GROUP_COLOURS
+from dashboards.components import COLOURS, GROUP_COLOURS, format_value
 from dashboards.formatting import file_name, period_label, plain_date
 from tests.dashboards.conftest import mart, open_page
 
@@ -62,14 +62,16 @@ def test_palette_has_no_red_or_green_group_and_a_readable_main_colour() -> None:
 def test_overview_labels_months_in_swedish_and_breaks_down_by_named_municipality(
     serving_db,
 ) -> None:
-    at = open_page("overview", grain="year", by="municipality_code", trend="needs_identified")
-    charts = {c["layout"]["title"]["text"]: c for c in _specs(at)}
-    trend = next(c for title, c in charts.items() if "per månad" in title)
+    # The trend follows the chosen grain: by month its axis holds Swedish month names.
+    at = open_page("overview", grain="month", trend="needs_identified")
+    trend = next(c for c in _specs(at) if "per månad" in c["layout"]["title"]["text"])
     assert (
         "okt 2026" in trend["data"][0]["x"]
         and "xaxis" not in trend["layout"]
         or (trend["layout"]["xaxis"].get("type") != "date")
     )
+    at = open_page("overview", grain="year", by="municipality_code", trend="needs_identified")
+    charts = {c["layout"]["title"]["text"]: c for c in _specs(at)}
     breakdown = next(c for title, c in charts.items() if "per Kommun" in title)
     assert "0180 Stockholm" in breakdown["data"][0]["y"]
     assert breakdown["layout"]["yaxis"]["type"] == "category"
@@ -83,7 +85,8 @@ def test_overview_labels_months_in_swedish_and_breaks_down_by_named_municipality
     ).iloc[0, 0]
     [line] = breakdown["layout"]["shapes"]
     assert line["x0"] == whole and line["line"]["dash"] == "dash"
-    assert breakdown["layout"]["annotations"][0]["text"] == f"alla planer: {int(whole)}"
+    shown = format_value(whole, False, "count")
+    assert breakdown["layout"]["annotations"][0]["text"] == f"hela regionen: {shown}"
 
 
 def _specs(at) -> list[dict]:

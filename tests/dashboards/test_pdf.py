@@ -78,6 +78,28 @@ def test_the_overview_report_holds_the_figures_on_screen(serving_db) -> None:
     )
 
 
+def test_a_filtered_report_says_what_shows_the_whole_region_and_marks_the_part_period(
+    serving_db,
+) -> None:
+    """As on the page: a municipality filter breaks nothing else down, so the report's breakdown
+    and SIP-kollen tile say "hela regionen"; 2026 K4 is marked up to the as-of date."""
+    at = open_page("overview", grain="quarter", dim="municipality_code", value="0380")
+    assert "SIP-kollen, andel positiva svar – hela regionen" in [m.label for m in at.metric]
+    report = overview_report(
+        run_info(),
+        "quarter",
+        pd.Timestamp("2026-10-01"),
+        "municipality_code",
+        "0380",
+        TILES,
+        "meeting_within_target_share",
+        "age_band",
+    )
+    text, _ = _text(render_overview(report))
+    assert "per Åldersgrupp, 2026 K4 (t.o.m. 31 okt) – hela regionen" in text
+    assert "alla påståenden sammanslagna (2026 K4) – hela regionen" in text
+
+
 def test_the_handout_is_a_small_a4_pdf_for_the_filter(serving_db) -> None:
     at = open_page("sipkollen", grain="year", dim="region_code", value="01")
     period = pd.Timestamp(at.selectbox(key="w_period_year").value)
