@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from dashboards.components import COLOURS, GROUP_COLOURS
-from dashboards.formatting import file_name, period_label, plain_date
+from dashboards.formatting import file_name, number, period_label, plain_date
 from tests.dashboards.conftest import mart, open_page
 
 
@@ -27,6 +27,23 @@ from tests.dashboards.conftest import mart, open_page
 )
 def test_period_labels(grain: str, start: str, language: str, label: str) -> None:
     assert period_label(grain, pd.Timestamp(start), language) == label
+
+
+@pytest.mark.parametrize(
+    ("value", "decimals", "language", "shown"),
+    [
+        (1085, 0, "sv", "1\u00a0085"),
+        (1085, 0, "en", "1,085"),
+        (1234567.891, 2, "sv", "1\u00a0234\u00a0567,89"),
+        (1234567.891, 2, "en", "1,234,567.89"),
+        (-1.2, 1, "sv", "-1,2"),
+        (-0.04, 1, "sv", "0,0"),  # no "-0,0": a change that rounds to nothing has no sign
+        (None, 0, "sv", "–"),
+        (float("nan"), 1, "en", "–"),
+    ],
+)
+def test_numbers_in_the_readers_language(value, decimals, language, shown) -> None:
+    assert number(value, decimals, language) == shown
 
 
 def test_plain_dates_and_file_names() -> None:
