@@ -9,7 +9,7 @@ import io
 import math
 import numbers
 from collections.abc import Callable, Sequence
-from functools import partial
+from dataclasses import dataclass
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -276,61 +276,66 @@ def _export_cell(value):
     return value
 
 
-def _csv_bytes(frame: pd.DataFrame) -> bytes:
-    # Swedish Excel: ';' between fields, decimal comma, and a BOM so å/ä/ö survive. Cells are
-    # written one by one, since a column may mix numbers with "Skyddad" and pandas puts a
-    # decimal comma only into all-number columns.
-    decimal = "," if current_language() == "sv" else "."
-    text = frame.map(lambda v: str(v).replace(".", decimal) if isinstance(v, float) else v).to_csv(
-        index=False, sep=";"
-    )
-    return "\ufeff".encode() + text.encode("utf-8")
+@dataclass(frozen=True)
+class Export:
+    """One table ready for a spreadsheet: typed cells under catalogue headers, and the header
+    block of its Excel sheet. Texts are resolved when it is made (on the page), since a
+    download callable runs outside the page's script."""
+
+    frame: pd.DataFrame
+    sheet: str
+    header: list[str]  # source, as-of date, filter, suppression note
+    decimal: str
+
+    def csv(self) -> bytes:
+        # Swedish Excel: ';' between fields, decimal comma, and a BOM so å/ä/ö survive. Cells
+        # are written one by one: a column may mix numbers with "Skyddad", and pandas puts the
+        # decimal mark only into all-number columns.
+        text = self.frame.map(
+            lambda v: str(v).replace(".", self.decimal) if isinstance(v, float) else v
+        ).to_csv(index=False, sep=";")
+        return "\ufeff".encode() + text.encode("utf-8")
+
+    def xlsx(self) -> bytes:
+        """One sheet: the header block, an empty row, then the table with a filter on its
+        header row and the panes frozen below it."""
+        buffer = io.BytesIO()
+        # Text stays text: no formulas, no links made from strings.
+        options = {"strings_to_formulas": False, "strings_to_urls": False}
+        with pd.ExcelWriter(
+            buffer,
+            engine="xlsxwriter",
+            engine_kwargs={"options": options},
+            date_format="yyyy-mm-dd",
+            datetime_format="yyyy-mm-dd",
+        ) as writer:
+            first = len(self.header) + 1
+            self.frame.to_excel(writer, index=False, sheet_name=self.sheet, startrow=first)
+            worksheet = writer.sheets[self.sheet]
+            bold = writer.book.add_format({"bold": True})
+            for row, line in enumerate(self.header):
+                worksheet.write_string(row, 0, line, bold if row == 0 else None)
+            last_column = max(len(self.frame.columns) - 1, 0)
+            worksheet.autofilter(first, 0, first + len(self.frame), last_column)
+            worksheet.freeze_panes(first + 1, 0)
+            for index, column in enumerate(self.frame.columns):
+                cells = (len(str(v)) for v in self.frame[column].head(200))
+                worksheet.set_column(index, index, min(max(len(str(column)), *cells, 4) + 2, 60))
+        return buffer.getvalue()
 
 
-def _excel_bytes(frame: pd.DataFrame, sheet: str, header: list[str]) -> bytes:
-    """One sheet: the header block (source, as-of date, filter, suppression note), an empty
-    row, then the table with a filter on its header row and the panes frozen below it."""
-    buffer = io.BytesIO()
-    # Text stays text: no formulas, no links made from strings.
-    options = {"strings_to_formulas": False, "strings_to_urls": False}
-    with pd.ExcelWriter(
-        buffer,
-        engine="xlsxwriter",
-        engine_kwargs={"options": options},
-        date_format="yyyy-mm-dd",
-        datetime_format="yyyy-mm-dd",
-    ) as writer:
-        first = len(header) + 1
-        frame.to_excel(writer, index=False, sheet_name=sheet, startrow=first)
-        worksheet = writer.sheets[sheet]
-        bold = writer.book.add_format({"bold": True})
-        for row, line in enumerate(header):
-            worksheet.write_string(row, 0, line, bold if row == 0 else None)
-        worksheet.autofilter(first, 0, first + len(frame), max(len(frame.columns) - 1, 0))
-        worksheet.freeze_panes(first + 1, 0)
-        for index, column in enumerate(frame.columns):
-            width = max([len(str(column)), *(len(str(v)) for v in frame[column].head(200))])
-            worksheet.set_column(index, index, min(width + 2, 60))
-    return buffer.getvalue()
-
-
-EXCEL_MAX_ROWS = 1_048_575  # one sheet's rows below the header
-
-
-def download_buttons(
+def export(
     frame: pd.DataFrame,
     name: str,
     source: str | None = None,
     selection: str | None = None,
     suppression: bool = True,
-) -> None:
-    """CSV and Excel of a table as shown (headers and labels from the catalogue, typed cells).
-    The Excel sheet starts with where the figures come from: `source` (the published mart),
-    the as-of date, `selection` (period and filter) and, for disclosure-controlled figures,
-    the suppression note."""
+) -> Export:
+    """A table as shown (headers and labels from the catalogue, typed cells) with where its
+    figures come from: `source` (the published mart), the as-of date, `selection` (period and
+    filter) and, for disclosure-controlled figures, the suppression note."""
     from dashboards.data import run_info
 
-    typed = export_frame(readable_mart_frame(frame))
     info = run_info()
     header = [
         t("export.title", name=name),
@@ -341,13 +346,25 @@ def download_buttons(
         header.append(t("export.selection", selection=selection))
     if suppression:
         header.append(t("report.suppression", threshold=int(info["suppression_threshold"])))
-    sheet = "".join(c for c in name if c not in "[]:*?/\\")[:31] or "Data"
-    # Files are built only when clicked (callables), so reruns never pay for them; the texts
-    # above are resolved now, since a callable runs outside the page's script.
+    return Export(
+        frame=export_frame(readable_mart_frame(frame)),
+        sheet="".join(c for c in name if c not in "[]:*?/\\")[:31] or "Data",
+        header=header,
+        decimal=formatting.NUMBER_MARKS[current_language()][1],
+    )
+
+
+EXCEL_MAX_ROWS = 1_048_575  # one sheet's rows below the header
+
+
+def download_buttons(frame: pd.DataFrame, name: str, **source: object) -> None:
+    """CSV and Excel of a table; `source` goes to `export` (source, selection, suppression).
+    Files are built only when clicked (callables), so reruns never pay for them."""
+    table = export(frame, name, **source)
     left, right = st.columns(2)
     left.download_button(
         t("common.download_csv"),
-        partial(_csv_bytes, typed),
+        table.csv,
         f"{name}.csv",
         "text/csv",
         key=f"csv_{name}",
@@ -358,7 +375,7 @@ def download_buttons(
         return
     right.download_button(
         t("common.download_excel"),
-        partial(_excel_bytes, typed, sheet, header),
+        table.xlsx,
         f"{name}.xlsx",
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key=f"xlsx_{name}",
@@ -370,13 +387,13 @@ def table_with_downloads(
     frame: pd.DataFrame,
     name: str,
     labels: dict[str, str] | None = None,
-    **export: object,
+    **source: object,
 ) -> None:
     """The table on the page (labels instead of codes, plain dates) and its downloads;
-    `export` goes to `download_buttons` (source, selection, suppression)."""
+    `source` goes to `export` (source, selection, suppression)."""
     shown = readable_mart_frame(frame.rename(columns=labels or {}))
     st.dataframe(readable_dates(shown), width="stretch", hide_index=True)
-    download_buttons(shown, name, **export)
+    download_buttons(shown, name, **source)
 
 
 def readable_dates(frame: pd.DataFrame) -> pd.DataFrame:

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import json
 
-import pandas as pd
-
 from tests.dashboards.conftest import mart, open_page
 
 
