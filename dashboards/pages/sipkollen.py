@@ -43,6 +43,11 @@ from data_contracts.safe_text import plain_html, plain_markdown
 DIMENSIONS = ("all", *SURVEY_DIMENSIONS)
 # A slide fills a 1080-pixel-high screen below the step buttons.
 SLIDE_HEIGHT = 820
+# Percent ticks written out: room beyond 100 % is for the labels, not for a "125 %" tick.
+PERCENT_TICKS = {
+    "tickvals": [0, 25, 50, 75, 100],
+    "ticktext": ["0 %", "25 %", "50 %", "75 %", "100 %"],
+}
 
 require_page("sipkollen")
 presenting = st.query_params.get("present") == "1"
@@ -172,7 +177,7 @@ def statements_slide(height: int) -> None:
     )
     fig.update_layout(showlegend=False, barmode="overlay")
     fig.update_yaxes(autorange="reversed", categoryorder="array", categoryarray=labels.tolist())
-    fig.update_xaxes(range=[0, 112], tickvals=[0, 25, 50, 75, 100], ticksuffix=" %")
+    fig.update_xaxes(range=[0, 112], **PERCENT_TICKS)
     title = t("sipkollen.share_title", period=period_text, population=population)
     show_chart(
         style(fig, title, height=height),
@@ -216,7 +221,7 @@ def trend_slide(height: int) -> None:
         ]
     )
     fig.update_layout(showlegend=False)
-    fig.update_yaxes(range=[0, 100], ticksuffix=" %")
+    fig.update_yaxes(range=[0, 100], **PERCENT_TICKS)
     quarter_names = trend["period_start"].map(partial(period_label, "quarter"))
     show_chart(
         style(fig, title, height=height),
@@ -262,7 +267,7 @@ def comparison_slide(by: str, title_key: str, height: int) -> None:
         table[code_label(group_value)] = cells
     fig.update_layout(barmode="group", legend={"traceorder": "normal"})
     fig.update_yaxes(autorange="reversed")
-    fig.update_xaxes(range=[0, 125], tickvals=[0, 25, 50, 75, 100], ticksuffix=" %")
+    fig.update_xaxes(range=[0, 125], **PERCENT_TICKS)
     show_chart(style(fig, title, height=height), table)
 
 
