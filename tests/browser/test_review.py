@@ -237,8 +237,8 @@ def test_pdf_report_and_handout_screenshots(served_app, browser, tmp_path) -> No
     """The PDFs as downloaded from the pages, their first pages rendered for the docs."""
     DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     for path, button, name in (
-        ("/?grain=quarter", "rapport (PDF", "report"),
-        ("/sipkollen?grain=year", "utdelningsblad (PDF", "handout"),
+        ("/?grain=quarter", "rapport (PDF", "pdf-report-1"),
+        ("/sipkollen?grain=year", "utdelningsblad (PDF", "pdf-handout-1"),
     ):
         page = _open(browser, served_app, path, (1440, 900))
         with page.expect_download() as download:
