@@ -405,16 +405,21 @@ def table_with_downloads(
     """The table on the page (labels instead of codes, plain dates) and its downloads;
     `source` goes to `export` (source, selection, suppression)."""
     shown = readable_mart_frame(frame.rename(columns=labels or {}))
-    st.dataframe(readable_dates(shown), width="stretch", hide_index=True)
+    st.dataframe(grid_frame(shown), width="stretch", hide_index=True)
     download_buttons(shown, name, **source)
 
 
-def readable_dates(frame: pd.DataFrame) -> pd.DataFrame:
-    """Dates as '2024-12-31': the data grid would show '2024-12-31 00:00:00'."""
+def grid_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A table for the data grid: dates as '2024-12-31' (the grid would add '00:00:00'), and a
+    column that mixes numbers with "Skyddad" written out in the page's language (the grid
+    takes one type per column)."""
     shown = frame.copy()
     for column in shown.columns:
-        if pd.api.types.is_datetime64_any_dtype(shown[column]):
-            shown[column] = shown[column].dt.date
+        values = shown[column]
+        if pd.api.types.is_datetime64_any_dtype(values):
+            shown[column] = values.dt.date
+        elif values.dtype == object and values.map(_is_number).any():
+            shown[column] = readable_table(shown[[column]])[column]
     return shown
 
 

@@ -10,7 +10,11 @@ from tests.dashboards.conftest import mart, open_page
 
 
 def _titles(at) -> list[str]:
-    return [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")]
+    """Chart titles as read (wrapped lines joined)."""
+    return [
+        json.loads(c.proto.spec)["layout"]["title"]["text"].replace("<br>", " ")
+        for c in at.get("plotly_chart")
+    ]
 
 
 def _headings(at) -> list[str]:
