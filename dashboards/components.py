@@ -3,18 +3,21 @@ explanations shown instead of an empty or fully suppressed view."""
 
 from __future__ import annotations
 
+import datetime
+import html
 import io
 import math
+import numbers
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import partial
+from textwrap import wrap
 
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
 from dashboards import formatting
-from dashboards.i18n import current_language, t
+from dashboards.i18n import current_language, dimension_label, kpi_label, t, value_label
 from data_contracts.safe_text import neutralise_frame, plain_html, plain_markdown
 
 FONT_SIZE = 20  # readable from the back of a meeting room
@@ -221,22 +224,71 @@ def comparison(grain: str, period, as_of, first_month) -> Comparison | str:
 
 
 def style(fig: go.Figure, title: str, height: int = 480) -> go.Figure:
+    """Readable charts: 20-pixel labels in near-black (WCAG AA on white), room made for long
+    labels, and a title wrapped instead of cut. The fonts and colours are set here and kept,
+    because `show_chart` switches Streamlit's chart theme off."""
+    text = {"size": FONT_SIZE, "color": COLOURS["text"]}
+    lines = wrap(plain_html(title), 45)  # fits a half-width chart at 1440 px
     fig.update_layout(
-        title={"text": plain_html(title), "font": {"size": FONT_SIZE + 2}},
-        font={"size": FONT_SIZE},
+        title={
+            "text": "<br>".join(lines),
+            "font": {"size": FONT_SIZE + 2, "color": COLOURS["text"]},
+            "x": 0,
+            "xanchor": "left",
+        },
+        font=text,
         height=height,
-        margin={"l": 10, "r": 10, "t": 90, "b": 10},
+        margin={"l": 10, "r": 60, "t": 30 + 30 * len(lines), "b": 10},
         plot_bgcolor="white",
-        legend={"orientation": "h", "y": -0.2},
+        paper_bgcolor="white",
+        legend={"orientation": "h", "y": -0.12, "font": text},
     )
-    fig.update_xaxes(gridcolor="#eeeeee")
-    fig.update_yaxes(gridcolor="#eeeeee")
+    axis = {"gridcolor": "#e0e0e0", "automargin": True, "tickfont": text, "title": {"font": text}}
+    fig.update_xaxes(**axis)
+    fig.update_yaxes(**axis)
     return fig
 
 
 def show_chart(fig: go.Figure, table: pd.DataFrame | None = None) -> None:
-    """A chart; `table` (what it draws, Swedish headers) is its text alternative."""
-    st.plotly_chart(fig, width="stretch", config=PLOTLY_CONFIG)
+    """The chart as the code styled it, and under it its data as a table: the text alternative
+    for readers who cannot see the chart, reachable by keyboard (an expander, then a plain HTML
+    table a screen reader walks cell by cell).
+
+    `table` holds what the chart draws, with headers from the label catalogue; a suppressed cell
+    holds `t("common.suppressed")`, never 0 or an empty value."""
+    # Streamlit's chart theme would replace the code's font sizes and colours (12 px grey labels).
+    st.plotly_chart(fig, width="stretch", config=PLOTLY_CONFIG, theme=None)
+    if table is None:
+        return
+    title = html.unescape((fig.layout.title.text or "").replace("<br>", " "))
+    with st.expander(t("common.chart_table", title=plain_markdown(title))):
+        st.table(readable_table(table), hide_index=True)
+
+
+def readable_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """Every cell as the page's language writes it: numbers with the language's marks (whole
+    numbers without decimals, others with one), plain dates, Ja/Nej, and text as given."""
+    shown = pd.DataFrame(index=frame.index)
+    for column in frame.columns:
+        values = frame[column]
+        numbers = pd.to_numeric(values.where(values.map(_is_number)), errors="coerce")
+        decimals = 0 if (numbers.dropna() % 1 == 0).all() else 1
+        shown[column] = [_readable_cell(v, decimals) for v in values]
+    return shown
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, numbers.Number) and not pd.api.types.is_bool(value)
+
+
+def _readable_cell(value, decimals: int) -> str:
+    if pd.api.types.is_bool(value):
+        return t("common.answer_yes") if value else t("common.answer_no")
+    if _is_number(value) or value is None or value is pd.NA:
+        return formatting.number(value, decimals)
+    if isinstance(value, pd.Timestamp | datetime.date):
+        return formatting.plain_date(value)
+    return str(value)
 
 
 def bar_chart(
@@ -318,30 +370,165 @@ def explain_if_empty(frame: pd.DataFrame, threshold: int, title: str | None = No
     return False
 
 
-def _csv_bytes(frame: pd.DataFrame) -> bytes:
-    # Swedish Excel: ';' between fields, decimal comma, and a BOM so å/ä/ö survive.
-    text = neutralise_frame(frame).to_csv(index=False, sep=";", decimal=",")
-    return "\ufeff".encode() + text.encode("utf-8")
+# Published mart columns as readers know them; a table handed over with its technical column
+# names gets these headers on screen and in its downloads.
+MART_COLUMNS = (
+    "period_grain",
+    "period_start",
+    "period_complete",
+    "dimension",
+    "dimension_value",
+    "kpi",
+    "kind",
+    "numerator",
+    "denominator",
+    "value",
+    "suppressed",
+    "question_id",
+    "n_applicable",
+    "n_positive",
+    "share_positive",
+    "ci_low",
+    "ci_high",
+    "day",
+    "at_risk",
+    "events",
+    "survival",
+)
 
 
-def _excel_bytes(frame: pd.DataFrame) -> bytes:
-    buffer = io.BytesIO()
-    # Text stays text: no formulas, no links made from strings.
-    options = {"strings_to_formulas": False, "strings_to_urls": False}
-    with pd.ExcelWriter(buffer, engine="xlsxwriter", engine_kwargs={"options": options}) as writer:
-        neutralise_frame(frame).to_excel(writer, index=False, sheet_name="Data")
-    return buffer.getvalue()
+def readable_mart_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A mart's rows with labels instead of codes ('Kommun', '0380 Uppsala', 'Aktiva planer',
+    'Ja') and Swedish headers; columns a caller already labelled are left as they are."""
+    shown = frame.copy()
+    if "dimension_value" in shown:
+        dimensions = shown["dimension"] if "dimension" in shown else pd.Series("", shown.index)
+        shown["dimension_value"] = [
+            value_label(d, v) for d, v in zip(dimensions, shown["dimension_value"], strict=True)
+        ]
+    for column, label in (
+        ("dimension", dimension_label),
+        ("kpi", kpi_label),
+        ("period_grain", lambda g: t(f"grain.{g}")),
+    ):
+        if column in shown:
+            shown[column] = shown[column].map(label)
+    return shown.rename(columns={c: t(f"columns.{c}") for c in shown.columns if c in MART_COLUMNS})
+
+
+def export_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """Typed cells for a spreadsheet: numbers as numbers (whole numbers as integers, others
+    rounded to three decimals), dates without a time, Ja/Nej for booleans, text neutralised
+    against formulas. A suppressed cell keeps its text, never 0."""
+    typed = pd.DataFrame(index=frame.index)
+    for column in frame.columns:
+        typed[str(column)] = [_export_cell(v) for v in frame[column]]
+    return neutralise_frame(typed)
+
+
+def _export_cell(value):
+    if pd.api.types.is_bool(value):
+        return t("common.answer_yes") if value else t("common.answer_no")
+    if isinstance(value, pd.Timestamp | datetime.date):
+        return pd.Timestamp(value).date()
+    if _is_number(value):
+        if isinstance(value, float) and math.isnan(value):
+            return None
+        return int(value) if float(value).is_integer() else round(float(value), 3)
+    if value is None or value is pd.NA:
+        return None
+    return value
+
+
+@dataclass(frozen=True)
+class Export:
+    """One table ready for a spreadsheet: typed cells under catalogue headers, and the header
+    block of its Excel sheet. Texts are resolved when it is made (on the page), since a
+    download callable runs outside the page's script."""
+
+    frame: pd.DataFrame
+    sheet: str
+    header: list[str]  # source, as-of date, filter, suppression note
+    decimal: str
+
+    def csv(self) -> bytes:
+        # Swedish Excel: ';' between fields, decimal comma, and a BOM so å/ä/ö survive. Cells
+        # are written one by one: a column may mix numbers with "Skyddad", and pandas puts the
+        # decimal mark only into all-number columns.
+        text = self.frame.map(
+            lambda v: str(v).replace(".", self.decimal) if isinstance(v, float) else v
+        ).to_csv(index=False, sep=";")
+        return "\ufeff".encode() + text.encode("utf-8")
+
+    def xlsx(self) -> bytes:
+        """One sheet: the header block, an empty row, then the table with a filter on its
+        header row and the panes frozen below it."""
+        buffer = io.BytesIO()
+        # Text stays text: no formulas, no links made from strings.
+        options = {"strings_to_formulas": False, "strings_to_urls": False}
+        with pd.ExcelWriter(
+            buffer,
+            engine="xlsxwriter",
+            engine_kwargs={"options": options},
+            date_format="yyyy-mm-dd",
+            datetime_format="yyyy-mm-dd",
+        ) as writer:
+            first = len(self.header) + 1
+            self.frame.to_excel(writer, index=False, sheet_name=self.sheet, startrow=first)
+            worksheet = writer.sheets[self.sheet]
+            bold = writer.book.add_format({"bold": True})
+            for row, line in enumerate(self.header):
+                worksheet.write_string(row, 0, line, bold if row == 0 else None)
+            last_column = max(len(self.frame.columns) - 1, 0)
+            worksheet.autofilter(first, 0, first + len(self.frame), last_column)
+            worksheet.freeze_panes(first + 1, 0)
+            for index, column in enumerate(self.frame.columns):
+                cells = (len(str(v)) for v in self.frame[column].head(200))
+                worksheet.set_column(index, index, min(max(len(str(column)), *cells, 4) + 2, 60))
+        return buffer.getvalue()
+
+
+def export(
+    frame: pd.DataFrame,
+    name: str,
+    source: str | None = None,
+    selection: str | None = None,
+    suppression: bool = True,
+) -> Export:
+    """A table as shown (headers and labels from the catalogue, typed cells) with where its
+    figures come from: `source` (the published mart), the as-of date, `selection` (period and
+    filter) and, for disclosure-controlled figures, the suppression note."""
+    from dashboards.data import run_info
+
+    info = run_info()
+    header = [
+        t("export.title", name=name),
+        t("export.source", source=source or t("export.published")),
+        t("export.as_of", as_of=formatting.plain_date(info["as_of"])),
+    ]
+    if selection:
+        header.append(t("export.selection", selection=selection))
+    if suppression:
+        header.append(t("report.suppression", threshold=int(info["suppression_threshold"])))
+    return Export(
+        frame=export_frame(readable_mart_frame(frame)),
+        sheet="".join(c for c in name if c not in "[]:*?/\\")[:31] or "Data",
+        header=header,
+        decimal=formatting.NUMBER_MARKS[current_language()][1],
+    )
 
 
 EXCEL_MAX_ROWS = 1_048_575  # one sheet's rows below the header
 
 
-def download_buttons(frame: pd.DataFrame, name: str) -> None:
-    # Files are built only when clicked (callables), so reruns never pay for them.
+def download_buttons(frame: pd.DataFrame, name: str, **source: object) -> None:
+    """CSV and Excel of a table; `source` goes to `export` (source, selection, suppression).
+    Files are built only when clicked (callables), so reruns never pay for them."""
+    table = export(frame, name, **source)
     left, right = st.columns(2)
     left.download_button(
         t("common.download_csv"),
-        partial(_csv_bytes, frame),
+        table.csv,
         f"{name}.csv",
         "text/csv",
         key=f"csv_{name}",
@@ -352,7 +539,7 @@ def download_buttons(frame: pd.DataFrame, name: str) -> None:
         return
     right.download_button(
         t("common.download_excel"),
-        partial(_excel_bytes, frame),
+        table.xlsx,
         f"{name}.xlsx",
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key=f"xlsx_{name}",
@@ -361,11 +548,30 @@ def download_buttons(frame: pd.DataFrame, name: str) -> None:
 
 
 def table_with_downloads(
-    frame: pd.DataFrame, name: str, labels: dict[str, str] | None = None
+    frame: pd.DataFrame,
+    name: str,
+    labels: dict[str, str] | None = None,
+    **source: object,
 ) -> None:
-    shown = frame.rename(columns=labels or {})
-    st.dataframe(shown, width="stretch", hide_index=True)
-    download_buttons(shown, name)
+    """The table on the page (labels instead of codes, plain dates) and its downloads;
+    `source` goes to `export` (source, selection, suppression)."""
+    shown = readable_mart_frame(frame.rename(columns=labels or {}))
+    st.dataframe(grid_frame(shown), width="stretch", hide_index=True)
+    download_buttons(shown, name, **source)
+
+
+def grid_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A table for the data grid: dates as '2024-12-31' (the grid would add '00:00:00'), and a
+    column that mixes numbers with "Skyddad" written out in the page's language (the grid
+    takes one type per column)."""
+    shown = frame.copy()
+    for column in shown.columns:
+        values = shown[column]
+        if pd.api.types.is_datetime64_any_dtype(values):
+            shown[column] = values.dt.date
+        elif values.dtype == object and values.map(_is_number).any():
+            shown[column] = readable_table(shown[[column]])[column]
+    return shown
 
 
 def period_label(grain: str, period_start) -> str:
@@ -374,26 +580,73 @@ def period_label(grain: str, period_start) -> str:
 
 
 def set_page_language() -> None:
-    """`<html lang>` follows the chosen language, for screen readers and hyphenation.
+    """The page speaks the chosen language: `<html lang>` follows it, for screen readers and
+    hyphenation, and Streamlit's English table toolbar ("Download as CSV", "Search",
+    "Fullscreen") is hidden; the Swedish download buttons under each table replace it. Tile
+    labels wrap rather than being cut.
 
     Streamlit 1.67 serves `lang="en"` and has no setting for it; a constant script (no data in
     it) sets the attribute once the page has loaded."""
     st.html(
-        f"<script>document.documentElement.lang = '{current_language()}';</script>",
+        f"<script>document.documentElement.lang = '{current_language()}';</script>"
+        "<style>[data-testid='stElementToolbar']{display:none !important}"
+        # Tile labels and values wrap instead of ending in "…": a cut label is a lost word.
+        "[data-testid='stMetricLabel'] *,[data-testid='stMetricValue'] *"
+        "{white-space:normal !important;overflow:visible !important;"
+        "text-overflow:clip !important}</style>",
         unsafe_allow_javascript=True,
     )
 
 
-def page_header(title_key: str, intro: str) -> dict | None:
-    """Title, introduction and the run's as-of line; None (after a message) when nothing is
-    published yet."""
+def hide_page_chrome() -> None:
+    """For a presentation: no sidebar, no app header with its Deploy button and menu."""
+    st.html(
+        "<style>[data-testid='stSidebar'],[data-testid='stSidebarCollapsedControl'],"
+        "[data-testid='stExpandSidebarButton'],[data-testid='stHeader'],"
+        "[data-testid='stToolbar'],[data-testid='stDecoration']{display:none !important}"
+        "[data-testid='stMainBlockContainer']{padding-top:1rem;padding-bottom:0}</style>"
+    )
+
+
+def step_with_keys() -> None:
+    """→, PageDown and Space step to the next slide, ← and PageUp back, by clicking the slide
+    buttons (keys `slide_next`, `slide_previous`). A constant script, no data in it; it is
+    installed once per browser tab and does nothing on pages without those buttons."""
+    st.html(
+        """<script>
+if (!window.sipSlideKeys) {
+  window.sipSlideKeys = true;
+  const steps = {ArrowRight: "next", PageDown: "next", " ": "next",
+                 ArrowLeft: "previous", PageUp: "previous"};
+  document.addEventListener("keydown", (event) => {
+    const step = steps[event.key];
+    if (!step || event.altKey || event.ctrlKey || event.metaKey) return;
+    if (event.target.closest("input, textarea, select, [contenteditable], [role=combobox]")) return;
+    if (event.key === " " && event.target.closest("button, a, summary")) return;
+    const button = document.querySelector(".st-key-slide_" + step + " button");
+    if (!button) return;
+    event.preventDefault();
+    if (!button.disabled) button.click();
+  });
+}
+</script>""",
+        unsafe_allow_javascript=True,
+    )
+
+
+def page_header(title_key: str, intro: str, quiet: bool = False) -> dict | None:
+    """Title, introduction and the run's as-of line (none of them when `quiet`, for a
+    presentation); None (after a message) when nothing is published yet."""
     from dashboards.data import has_data, run_info
 
-    st.title(t(title_key))
+    if not quiet:
+        st.title(t(title_key))
     if not has_data():
         st.warning(t("app.no_data"))
         return None
     info = run_info()
+    if quiet:
+        return info
     st.caption(
         t(
             "app.as_of",

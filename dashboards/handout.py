@@ -53,14 +53,10 @@ def sipkollen_handout(
     statement_text: dict[str, str],
 ) -> Handout:
     """The handout for the selection shown on the page. The comparisons by meeting type and
-    respondent exist only for all answers (the marts hold no cross-breakdowns), so a filtered
-    handout leaves them out and says so rather than show the whole region's values."""
+    respondent exist only for all answers (the marts hold no cross-breakdowns): under a filter
+    they carry the page's heading that says they show the whole region."""
     period_text = period_label(grain, period, current_language())
-    population = (
-        t("common.all")
-        if dimension == "all"
-        else f"{dimension_label(dimension)}: {value_label(dimension, value)}"
-    )
+    population = population_label(dimension, value)
     statements = BarChart(
         t("sipkollen.share_title", period=period_text, population=population),
         [
@@ -81,14 +77,16 @@ def sipkollen_handout(
         t("report.suppression", threshold=int(info["suppression_threshold"])),
         t("handout.interval"),
     ]
-    comparisons = []
-    if dimension == "all":
-        comparisons = [
-            _comparison(grain, period, by, t(title_key, period=period_text), statement_text)
-            for by, title_key in COMPARISONS
-        ]
-    else:
-        notes.append(t("handout.no_comparisons"))
+    comparisons = [
+        _comparison(
+            grain,
+            period,
+            by,
+            comparison_title(title_key, period_text, dimension, value),
+            statement_text,
+        )
+        for by, title_key in COMPARISONS
+    ]
     return Handout(
         title=t("sipkollen.title"),
         subtitle=f"{period_text} · {population}",
@@ -113,15 +111,37 @@ def pdf_handout(handout: Handout) -> bytes:
     return doc.output()
 
 
-def _comparison(
-    grain: str, period, by: str, title: str, statement_text: dict[str, str]
-) -> BarChart | None:
-    groups = query(
+def population_label(dimension: str, value: str) -> str:
+    """'Alla', or the filter as people read it: 'Län: 05 Stockholms län'."""
+    if dimension == "all":
+        return t("common.all")
+    return f"{dimension_label(dimension)}: {value_label(dimension, value)}"
+
+
+def comparison_title(title_key: str, period_text: str, dimension: str, value: str) -> str:
+    """A comparison's heading; under a filter it says that the chart shows all answers, since
+    the marts hold no cross-breakdown (e.g. meeting type within a county)."""
+    title = t(title_key, period=period_text)
+    if dimension == "all":
+        return title
+    whole = t("sipkollen.whole_region_despite", population=population_label(dimension, value))
+    return f"{title} {whole}"
+
+
+def comparison_groups(grain: str, period, by: str) -> pd.DataFrame:
+    """Every group's share per statement for all answers of the period."""
+    return query(
         "SELECT question_id, dimension_value, share_positive, suppressed FROM marts.sipkollen "
         "WHERE period_grain = ? AND period_start = ? AND dimension = ? "
         "ORDER BY question_id, dimension_value",
         [grain, period, by],
     )
+
+
+def _comparison(
+    grain: str, period, by: str, title: str, statement_text: dict[str, str]
+) -> BarChart | None:
+    groups = comparison_groups(grain, period, by)
     if groups.empty:
         return None
     names = list(dict.fromkeys(groups["dimension_value"]))

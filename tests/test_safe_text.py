@@ -9,7 +9,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from dashboards.components import _csv_bytes, _excel_bytes, bar_chart
+from dashboards.components import Export, bar_chart, export_frame
 from data_contracts.safe_text import neutralise_frame, plain_html, plain_markdown
 
 HOSTILE = [
@@ -31,10 +31,14 @@ def test_formula_cells_get_a_leading_quote_and_numbers_stay_numbers() -> None:
     assert safe["n"].tolist() == frame["n"].tolist() and (safe["x"] == -1.5).all()
 
 
+def _export(frame: pd.DataFrame) -> Export:
+    return Export(export_frame(frame), "Data", ["SIP-uppföljning"], ",")
+
+
 def test_the_excel_download_holds_text_not_formulas_or_links() -> None:
     frame = pd.DataFrame({"unit": HOSTILE, "n": [-1] * len(HOSTILE)})
-    sheet = openpyxl.load_workbook(io.BytesIO(_excel_bytes(frame))).active
-    cells = [row for row in sheet.iter_rows(min_row=2)]
+    sheet = openpyxl.load_workbook(io.BytesIO(_export(frame).xlsx())).active
+    cells = [row for row in sheet.iter_rows(min_row=4)]  # below the header block
     assert all(unit.data_type == "s" for unit, _ in cells)  # no formula cell
     assert [unit.value for unit, _ in cells][:4] == [f"'{v}" for v in HOSTILE[:4]]
     assert all(n.value == -1 for _, n in cells)  # numbers stay numbers
@@ -43,7 +47,7 @@ def test_the_excel_download_holds_text_not_formulas_or_links() -> None:
 
 def test_the_csv_download_is_neutralised() -> None:
     frame = pd.DataFrame({"unit": HOSTILE[:4]})
-    lines = _csv_bytes(frame).decode("utf-8-sig").splitlines()[1:]
+    lines = _export(frame).csv().decode("utf-8-sig").splitlines()[1:]
     assert all(line.lstrip('"').startswith("'") for line in lines)
 
 

@@ -283,7 +283,10 @@ if not explain_if_empty(breakdown, threshold, breakdown_title):
     )
     with st.expander(t("common.table")):
         table_with_downloads(
-            breakdown.drop(columns="label"), f"{trend_kpi.replace(':', '_')}_{breakdown_dim}"
+            breakdown.drop(columns="label"),
+            f"{trend_kpi.replace(':', '_')}_{breakdown_dim}",
+            source="marts.kpi",
+            selection=f"{period_shown} · {dimension_label(breakdown_dim)}",
         )
 
 # --- survival curve ------------------------------------------------------------------------------
@@ -341,7 +344,12 @@ for column, pattern, title_key, kind in families:
             table=bars_table(family, t("common.group"), kind),
         )
         with st.expander(t("common.table")):
-            table_with_downloads(family.drop(columns="label"), pattern.split(":")[0])
+            table_with_downloads(
+                family.drop(columns="label"),
+                pattern.split(":")[0],
+                source="marts.kpi",
+                selection=f"{period_shown} · {population}",
+            )
 
 # --- the overview as an A4 PDF for the steering group -------------------------------------------
 report = overview_report(info, grain, period, dimension, value, TILES, trend_kpi, breakdown_dim)

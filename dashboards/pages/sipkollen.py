@@ -1,7 +1,9 @@
 """SIP-kollen for the workplace meeting: large charts and plain sentences, a presentation mode
-without controls, and an A4 PDF handout. Never broken down by unit (SPEC §5)."""
+with one chart per screen, and an A4 PDF handout. Never broken down by unit (SPEC §5)."""
 
+from collections.abc import Callable
 from functools import partial
+from textwrap import wrap
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -13,51 +15,53 @@ from dashboards.components import (
     FONT_SIZE,
     GROUP_COLOURS,
     explain_if_empty,
+    hide_page_chrome,
     page_header,
     period_filters,
     period_label,
     show_chart,
+    step_with_keys,
     style,
     table_with_downloads,
     url_select,
 )
 from dashboards.data import query
-from dashboards.formatting import file_name
-from dashboards.handout import HandoutRow, pdf_handout, sipkollen_handout
+from dashboards.formatting import file_name, file_stem, number
+from dashboards.handout import (
+    COMPARISONS,
+    HandoutRow,
+    comparison_groups,
+    comparison_title,
+    pdf_handout,
+    population_label,
+    sipkollen_handout,
+)
 from dashboards.i18n import code_label, current_language, dimension_label, t, value_label
 from data_contracts.contracts import SURVEY_DIMENSIONS, load_survey
 from data_contracts.safe_text import plain_html, plain_markdown
 
 DIMENSIONS = ("all", *SURVEY_DIMENSIONS)
+# A slide fills a 1080-pixel-high screen below the step buttons.
+SLIDE_HEIGHT = 820
+# Percent ticks written out: room beyond 100 % is for the labels, not for a "125 %" tick.
+PERCENT_TICKS = {
+    "tickvals": [0, 25, 50, 75, 100],
+    "ticktext": ["0 %", "25 %", "50 %", "75 %", "100 %"],
+}
 
 require_page("sipkollen")
-info = page_header("sipkollen.title", "")
+presenting = st.query_params.get("present") == "1"
+info = page_header("sipkollen.title", "", quiet=presenting)
 if info is None:
     st.stop()
 threshold = int(info["suppression_threshold"])
-st.write(t("sipkollen.intro", threshold=threshold))
 survey = load_survey()
 statement = {
     q.id: (q.text_sv if current_language() == "sv" else q.text_en) for q in survey.questions
 }
-yes_label = next(
-    (a.label_sv if current_language() == "sv" else a.label_en) for a in survey.scale if a.positive
-)
 
-presenting = st.query_params.get("present") == "1"
-controls = st.sidebar
-if presenting:
-    # Presentation mode: no controls on screen; the view comes from the link.
-    st.markdown(
-        "<style>[data-testid='stSidebar'],[data-testid='stSidebarCollapsedControl']"
-        "{display:none}</style>",
-        unsafe_allow_html=True,
-    )
-    controls = st.container()
-    if st.button(t("sipkollen.leave_presentation")):
-        del st.query_params["present"]
-        st.rerun()
-with controls.expander(t("common.period"), expanded=not presenting) if presenting else controls:
+# The controls live in the sidebar, which presentation mode hides: the view comes from the link.
+with st.sidebar:
     grain, period = period_filters("sipkollen", ("quarter", "year"))
     dimension = url_select(t("common.dimension"), DIMENSIONS, "dim", dimension_label)
     value = "all"
@@ -67,18 +71,31 @@ with controls.expander(t("common.period"), expanded=not presenting) if presentin
             [dimension],
         )["dimension_value"].tolist()
         value = url_select(t("common.value"), values, "value", lambda v: value_label(dimension, v))
-    if not presenting and st.button(t("sipkollen.presentation")):
-        st.query_params["present"] = "1"
-        st.rerun()
+    question = url_select(
+        t("sipkollen.trend_question"), list(statement), "q", lambda q: f"{q}: {statement[q]}"
+    )
 if period is None:
     st.info(t("common.empty_selection"))
     st.stop()
 period_text = period_label(grain, period)
-population = (
-    t("common.all")
-    if dimension == "all"
-    else f"{dimension_label(dimension)}: {value_label(dimension, value)}"
-)
+population = population_label(dimension, value)
+suppressed_text = t("common.suppressed")
+
+
+def percent(share: float) -> float | None:
+    return None if pd.isna(share) else round(share * 100, 1)
+
+
+def percent_text(value: float) -> str:
+    """'82 %', or '–' where no one of the group answered."""
+    return "–" if pd.isna(value) else f"{number(value)} %"
+
+
+def statement_label(text: str) -> str:
+    """A statement as a chart label: escaped (it comes from the survey file) and wrapped so that
+    20-pixel labels leave the bars room."""
+    return "<br>".join(wrap(plain_html(text), 28))
+
 
 # One cached query for the selected group serves the statements and the trend.
 selected = query(
@@ -90,86 +107,97 @@ selected = query(
 results = selected[
     (selected["period_grain"] == grain) & (selected["period_start"] == pd.Timestamp(period))
 ].reset_index(drop=True)
-handout_rows: list[HandoutRow] = []
-if not explain_if_empty(results, threshold):
-    results["statement"] = results["question_id"].map(statement).fillna(results["question_id"])
-    shown = results[~results["suppressed"]]
-    fig = go.Figure(
-        go.Bar(
-            y=shown["statement"],
-            x=shown["share_positive"] * 100,
-            orientation="h",
-            marker_color=COLOURS["main"],
-            error_x={
-                "type": "data",
-                "symmetric": False,
-                "array": (shown["ci_high"] - shown["share_positive"]) * 100,
-                "arrayminus": (shown["share_positive"] - shown["ci_low"]) * 100,
-            },
-            text=[f"{s * 100:.0f} %" for s in shown["share_positive"]],
-            textposition="inside",
-        )
+results["statement"] = results["question_id"].map(statement).fillna(results["question_id"])
+
+
+def interval_table(frame: pd.DataFrame, first: tuple[str, pd.Series]) -> pd.DataFrame:
+    """Shares with their intervals and counts, as a chart's data table and export."""
+    hidden = frame["suppressed"].to_numpy()
+
+    def shares(column: str) -> list:
+        return [
+            suppressed_text if h else percent(v) for v, h in zip(frame[column], hidden, strict=True)
+        ]
+
+    return pd.DataFrame(
+        {
+            first[0]: first[1].to_numpy(),
+            t("sipkollen.share_percent"): shares("share_positive"),
+            t("sipkollen.ci_low"): shares("ci_low"),
+            t("sipkollen.ci_high"): shares("ci_high"),
+            t("sipkollen.n_answers"): [
+                suppressed_text if h else int(n)
+                for n, h in zip(frame["n_applicable"], hidden, strict=True)
+            ],
+        }
     )
+
+
+def statements_slide(height: int) -> None:
+    """Share of Yes per statement with its interval; the percentage sits beyond the whisker."""
+    shown = results[~results["suppressed"]]
     hidden = results[results["suppressed"]]
-    if len(hidden):
-        fig.add_trace(
+    labels = results["statement"].map(statement_label)
+    fig = go.Figure(
+        [
             go.Bar(
-                y=hidden["statement"],
+                y=labels[shown.index],
+                x=shown["share_positive"] * 100,
+                orientation="h",
+                marker_color=COLOURS["main"],
+                error_x={
+                    "type": "data",
+                    "symmetric": False,
+                    "array": (shown["ci_high"] - shown["share_positive"]) * 100,
+                    "arrayminus": (shown["share_positive"] - shown["ci_low"]) * 100,
+                    "color": COLOURS["text"],
+                    "thickness": 2,
+                },
+                hoverinfo="skip",
+            ),
+            go.Bar(
+                y=labels[hidden.index],
                 x=[100] * len(hidden),
                 orientation="h",
                 marker_color=COLOURS["suppressed"],
-                text=[t("common.too_few_answers")] * len(hidden),
-                textposition="inside",
-                insidetextanchor="middle",
-            )
-        )
+                hoverinfo="skip",
+            ),
+            go.Scatter(
+                y=pd.concat([labels[shown.index], labels[hidden.index]]),
+                x=pd.concat([shown["ci_high"] * 100 + 1.5, pd.Series([1.5] * len(hidden))]),
+                text=[f"{s * 100:.0f} %" for s in shown["share_positive"]]
+                + [t("common.too_few_answers")] * len(hidden),
+                mode="text",
+                textposition="middle right",
+                textfont={"size": FONT_SIZE, "color": COLOURS["text"]},
+                hoverinfo="skip",
+                cliponaxis=False,
+            ),
+        ]
+    )
     fig.update_layout(showlegend=False, barmode="overlay")
-    fig.update_yaxes(
-        autorange="reversed", categoryorder="array", categoryarray=results["statement"].tolist()
-    )
-    fig.update_xaxes(range=[0, 100], ticksuffix=" %")
+    fig.update_yaxes(autorange="reversed", categoryorder="array", categoryarray=labels.tolist())
+    fig.update_xaxes(range=[0, 112], **PERCENT_TICKS)
+    title = t("sipkollen.share_title", period=period_text, population=population)
     show_chart(
-        style(
-            fig,
-            t("sipkollen.share_title", period=period_text, population=population),
-            height=120 + 70 * len(results),
-        )
+        style(fig, title, height=height),
+        interval_table(results, (t("sipkollen.statement"), results["statement"])),
     )
 
-    for row in results.itertuples():
-        if row.suppressed:
-            plain = t("common.too_few_answers")
-            handout_rows.append(HandoutRow(row.statement, plain, None))
-        else:
-            plain = (
-                f"{t('sipkollen.sentence', positive=round(row.share_positive * 10))} "
-                f"({t('sipkollen.answers', n=row.n_applicable)})"
-            )
-            handout_rows.append(
-                HandoutRow(row.statement, plain, row.share_positive, row.ci_low, row.ci_high)
-            )
-        sentence = f"**{row.statement}** — {plain}"
-        st.markdown(
-            f"<div style='font-size:{FONT_SIZE + 4}px;margin:0.4em 0'>"
-            f"{plain_html(sentence).replace('**', '')}</div>",
-            unsafe_allow_html=True,
-        )
-    if not presenting:
-        with st.expander(t("common.table")):
-            table_with_downloads(results, f"sipkollen_{grain}_{period.date()}")
 
-# --- trend by quarter for one statement -----------------------------------------------------
-question = url_select(
-    t("sipkollen.trend_question"),
-    list(statement),
-    "q",
-    lambda q: f"{q}: {statement[q]}",
-    container=st if not presenting else st.container(),
-)
-trend = selected[
-    (selected["period_grain"] == "quarter") & (selected["question_id"] == question)
-].reset_index(drop=True)
-if not explain_if_empty(trend, threshold):
+def trend_slide(height: int) -> None:
+    trend = selected[
+        (selected["period_grain"] == "quarter") & (selected["question_id"] == question)
+    ].reset_index(drop=True)
+    title = t(
+        "sipkollen.trend_title",
+        question=statement.get(question, question),
+        population=population,
+    )
+    if trend.empty or trend["suppressed"].all():
+        st.subheader(plain_markdown(title), anchor=False)
+        explain_if_empty(trend, threshold)
+        return
     ok = trend[~trend["suppressed"]]
     # Swedish quarter labels as categories: Plotly's date axis would name months in English.
     quarters = ok["period_start"].map(partial(period_label, "quarter"))
@@ -193,53 +221,164 @@ if not explain_if_empty(trend, threshold):
         ]
     )
     fig.update_layout(showlegend=False)
-    fig.update_yaxes(range=[0, 100], ticksuffix=" %")
-    show_chart(style(fig, t("sipkollen.trend_title", question=statement.get(question, question))))
-
-# --- initial meeting versus follow-up, and respondent type ------------------------------------
-for breakdown, title_key in (
-    ("meeting_type", "sipkollen.meeting_type_title"),
-    ("respondent", "sipkollen.respondent_title"),
-):
-    groups = query(
-        "SELECT question_id, dimension_value, share_positive, suppressed FROM marts.sipkollen "
-        "WHERE period_grain = ? AND period_start = ? AND dimension = ? ORDER BY question_id",
-        [grain, period, breakdown],
+    fig.update_yaxes(range=[0, 100], **PERCENT_TICKS)
+    quarter_names = trend["period_start"].map(partial(period_label, "quarter"))
+    show_chart(
+        style(fig, title, height=height),
+        interval_table(trend, (t("grain.quarter"), quarter_names)),
     )
-    if explain_if_empty(groups, threshold):
-        continue
+
+
+def comparison_slide(by: str, title_key: str, height: int) -> None:
+    """Shares per meeting type or respondent. The marts hold no cross-breakdowns, so under a
+    filter the chart shows all answers and its heading says so."""
+    title = comparison_title(title_key, period_text, dimension, value)
+    groups = comparison_groups(grain, period, by)
+    if groups.empty or groups["suppressed"].all():
+        st.subheader(plain_markdown(title), anchor=False)
+        explain_if_empty(groups, threshold)
+        return
     fig = go.Figure()
+    table = pd.DataFrame({t("sipkollen.statement"): list(statement.values())})
     for index, (group_value, group) in enumerate(groups.groupby("dimension_value")):
+        group = group.set_index("question_id").reindex(list(statement))
+        # No row: nobody of the group answered the statement ("–"); suppressed: too few.
+        hidden = group["suppressed"].fillna(False).astype(bool)
+        shares = group["share_positive"].where(~hidden)
+        cells = [suppressed_text if h else percent(v) for v, h in zip(shares, hidden, strict=True)]
         fig.add_trace(
             go.Bar(
-                name=code_label(group_value),
+                name=plain_html(code_label(group_value)),
                 marker_color=GROUP_COLOURS[index % len(GROUP_COLOURS)],
-                x=group["question_id"].map(statement),
-                y=group["share_positive"].where(~group["suppressed"]) * 100,
+                y=[statement_label(s) for s in statement.values()],
+                x=shares.fillna(0) * 100,
+                orientation="h",
                 text=[
-                    t("common.too_few_answers") if s else f"{v * 100:.0f} %"
-                    for v, s in zip(group["share_positive"], group["suppressed"], strict=True)
+                    t("common.too_few_answers") if c == suppressed_text else percent_text(c)
+                    for c in cells
                 ],
                 textposition="outside",
+                textfont={"size": FONT_SIZE, "color": COLOURS["text"]},
+                constraintext="none",
+                cliponaxis=False,
+                hoverinfo="skip",
             )
         )
-    fig.update_layout(barmode="group")
-    fig.update_yaxes(range=[0, 115], ticksuffix=" %")
-    show_chart(style(fig, t(title_key, period=period_text), height=560))
+        table[code_label(group_value)] = cells
+    fig.update_layout(barmode="group", legend={"traceorder": "normal"})
+    fig.update_yaxes(autorange="reversed")
+    fig.update_xaxes(range=[0, 125], **PERCENT_TICKS)
+    show_chart(style(fig, title, height=height), table)
 
-if info.get("show_comments"):
-    comments = query(
+
+def sentences() -> list[HandoutRow]:
+    """One plain sentence per statement, for the page and the handout."""
+    rows = []
+    for row in results.itertuples():
+        if row.suppressed:
+            plain = t("common.too_few_answers")
+            rows.append(HandoutRow(row.statement, plain, None))
+        else:
+            plain = (
+                f"{t('sipkollen.sentence', positive=round(row.share_positive * 10))} "
+                f"({t('sipkollen.answers', n=row.n_applicable)})"
+            )
+            rows.append(
+                HandoutRow(row.statement, plain, row.share_positive, row.ci_low, row.ci_high)
+            )
+    return rows
+
+
+def comments() -> None:
+    """Masked comments of the period; they follow a meeting-type filter and otherwise say that
+    they are everyone's (comments carry no other breakdown)."""
+    by_meeting = dimension == "meeting_type"
+    shown = query(
         "SELECT meeting_type, comment FROM marts.sipkollen_comments "
-        "WHERE period_start = date_trunc('quarter', ?::DATE)",
-        [period],
+        "WHERE date_trunc(?, period_start) = ? AND (NOT ? OR meeting_type = ?)",
+        [grain, period, by_meeting, value],
     )
-    if len(comments):
-        st.subheader(t("sipkollen.comments_title"))
-        for comment in comments["comment"]:
+    if len(shown):
+        st.subheader(
+            t("sipkollen.comments_title")
+            + ("" if by_meeting or dimension == "all" else " " + t("sipkollen.whole_region")),
+            anchor=False,
+        )
+        for comment in shown["comment"]:
             st.markdown(f"> {plain_markdown(comment)}")
 
+
+slides: list[Callable[[int], None]] = [statements_slide, trend_slide] + [
+    partial(comparison_slide, by, title_key) for by, title_key in COMPARISONS
+]
+
+if presenting:
+    # One chart per screen; the buttons (and the arrow and page keys) step through them.
+    hide_page_chrome()
+    count = len(slides)
+    current = min(max(int(st.query_params.get("slide", "1") or 1), 1), count)
+
+    def go_to(slide: int | None) -> None:
+        if slide is None:
+            del st.query_params["present"]
+            st.query_params.pop("slide", None)
+        else:
+            st.query_params["slide"] = str(slide)
+
+    back, position, forward, leave = st.columns([2, 2, 2, 3], vertical_alignment="center")
+    back.button(
+        t("sipkollen.previous_slide"),
+        key="slide_previous",
+        on_click=go_to,
+        args=(max(current - 1, 1),),
+        disabled=current == 1,
+        width="stretch",
+    )
+    position.markdown(t("sipkollen.slide_of", current=current, count=count))
+    forward.button(
+        t("sipkollen.next_slide"),
+        key="slide_next",
+        on_click=go_to,
+        args=(min(current + 1, count),),
+        disabled=current == count,
+        width="stretch",
+    )
+    leave.button(t("sipkollen.leave_presentation"), key="slide_leave", on_click=go_to, args=(None,))
+    step_with_keys()
+    if current == 1 and explain_if_empty(results, threshold):
+        st.stop()
+    slides[current - 1](SLIDE_HEIGHT)
+    st.stop()
+
+st.write(t("sipkollen.intro", threshold=threshold))
+if st.button(t("sipkollen.presentation")):
+    st.query_params["present"] = "1"
+    st.rerun()
+handout_rows: list[HandoutRow] = []
+if not explain_if_empty(results, threshold):
+    statements_slide(120 + 70 * len(results))
+    handout_rows = sentences()
+    for row in handout_rows:
+        st.markdown(
+            f"<div style='font-size:{FONT_SIZE + 4}px;margin:0.4em 0'>"
+            f"<strong>{plain_html(row.statement)}</strong> — {plain_html(row.sentence)}</div>",
+            unsafe_allow_html=True,
+        )
+    with st.expander(t("common.table")):
+        table_with_downloads(
+            interval_table(results, (t("sipkollen.statement"), results["statement"])),
+            file_stem("sipkollen", grain, period, dimension, value),
+            source="marts.sipkollen",
+            selection=f"{period_text} · {population}",
+        )
+trend_slide(480)
+for by, title_key in COMPARISONS:
+    comparison_slide(by, title_key, 120 + 90 * len(statement))
+if info.get("show_comments"):
+    comments()
+
 # --- handout: the statements and comparisons as one A4 PDF -------------------------------------
-if handout_rows and not presenting:
+if handout_rows:
     handout = sipkollen_handout(info, grain, period, dimension, value, handout_rows, statement)
     st.download_button(
         t("sipkollen.handout_pdf"),
@@ -249,4 +388,3 @@ if handout_rows and not presenting:
         key="handout_pdf",
         on_click="ignore",
     )
-del yes_label

@@ -135,7 +135,9 @@ with deliveries_tab:
             verdict=deliveries["verdict"].map(lambda v: t(f"steward.verdicts.{v}")),
             change=deliveries["change"].map(lambda c: t(f"steward.changes.{c}")),
         )
-        table_with_downloads(shown, "leveranser", labels(shown))
+        table_with_downloads(
+            shown, "leveranser", labels(shown), source="marts.data_quality", suppression=False
+        )
 
 with fix_tab:
     st.write(t("steward.fix_list_intro"))
@@ -170,7 +172,7 @@ with fix_tab:
         st.dataframe(shown, width="stretch", hide_index=True)
         # Named by the delivery and the day the list was made, for the source's administrator.
         name = f"rattningslista_{entity}_{PurePath(file).stem}_{date.today().isoformat()}"
-        download_buttons(shown, mask_text(name))
+        download_buttons(shown, mask_text(name), source="marts.quarantine", suppression=False)
 
 with rules_tab:
     entity = url_select(t("steward.entity"), ENTITIES, "entity", entity_label)
@@ -203,9 +205,16 @@ with rules_tab:
                 fig,
                 t("steward.rules_title", entity=entity_label(entity)),
                 height=max(360, 60 + 40 * len(per_rule)),
-            )
+            ),
+            per_rule.rename(columns=labels(per_rule)),
         )
-        table_with_downloads(rules, f"regelbrott_{entity}", labels(rules))
+        table_with_downloads(
+            rules,
+            f"regelbrott_{entity}",
+            labels(rules),
+            source="marts.data_quality_rules",
+            suppression=False,
+        )
 
 with freshness_tab:
     shown = freshness.assign(
@@ -215,7 +224,9 @@ with freshness_tab:
             lambda late: t("steward.answer_yes") if late else t("steward.answer_no")
         ),
     )
-    table_with_downloads(shown, "aktualitet", labels(shown))
+    table_with_downloads(
+        shown, "aktualitet", labels(shown), source="marts.freshness", suppression=False
+    )
 
 with contracts_tab:
     for name, contract in CONTRACTS.items():

@@ -93,7 +93,12 @@ if not explain_if_empty(chosen[chosen["dimension"] == "initiating_unit"], thresh
                 hidden.append(t(f"unit.{column}"))
         row[t("unit.columns.suppressed")] = ", ".join(hidden)
         rows.append(row)
-    table_with_downloads(pd.DataFrame(rows), f"enhet_{unit}")
+    table_with_downloads(
+        pd.DataFrame(rows),
+        f"enhet_{unit}",
+        source="marts.kpi",
+        selection=t("unit.compare_title", unit=unit, period=period_text(grain, period, as_of)),
+    )
 
 # --- the unit's trend against the whole region ---------------------------------------------------
 trend_kpi = url_select(t("overview.trend_kpi"), COMPARED, "trend", kpi_label)
@@ -140,4 +145,7 @@ else:
         overdue,
         f"forsenade_uppfoljningar_{unit}",
         {c: t(f"unit.columns.{c}") for c in overdue.columns},
+        source="marts.overdue_follow_ups",
+        selection=t("unit.overdue_title", unit=unit, as_of=as_of),
+        suppression=False,
     )

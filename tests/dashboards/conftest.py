@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import duckdb
@@ -42,3 +43,13 @@ def open_page(page: str, **query: str) -> AppTest:
     at.run()
     assert not at.exception, [e.message for e in at.exception]
     return at
+
+
+def chart_specs(at: AppTest) -> list[dict]:
+    """The page's Plotly charts as specs, titles read as one line (`style` wraps them with <br>)."""
+    specs = [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+    for spec in specs:
+        title = spec["layout"].get("title", {})
+        if "text" in title:
+            title["text"] = title["text"].replace("<br>", " ")
+    return specs

@@ -3,15 +3,14 @@ axes and the reference line in the breakdown; the page language."""
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 
 import pandas as pd
 import pytest
 
 from dashboards.components import COLOURS, GROUP_COLOURS, format_value
-from dashboards.formatting import file_name, period_label, plain_date
-from tests.dashboards.conftest import mart, open_page
+from dashboards.formatting import file_name, number, period_label, plain_date
+from tests.dashboards.conftest import chart_specs, mart, open_page
 
 
 @pytest.mark.parametrize(
@@ -27,6 +26,23 @@ from tests.dashboards.conftest import mart, open_page
 )
 def test_period_labels(grain: str, start: str, language: str, label: str) -> None:
     assert period_label(grain, pd.Timestamp(start), language) == label
+
+
+@pytest.mark.parametrize(
+    ("value", "decimals", "language", "shown"),
+    [
+        (1085, 0, "sv", "1\u00a0085"),
+        (1085, 0, "en", "1,085"),
+        (1234567.891, 2, "sv", "1\u00a0234\u00a0567,89"),
+        (1234567.891, 2, "en", "1,234,567.89"),
+        (-1.2, 1, "sv", "-1,2"),
+        (-0.04, 1, "sv", "0,0"),  # no "-0,0": a change that rounds to nothing has no sign
+        (None, 0, "sv", "–"),
+        (float("nan"), 1, "en", "–"),
+    ],
+)
+def test_numbers_in_the_readers_language(value, decimals, language, shown) -> None:
+    assert number(value, decimals, language) == shown
 
 
 def test_plain_dates_and_file_names() -> None:
@@ -64,14 +80,14 @@ def test_overview_labels_months_in_swedish_and_breaks_down_by_named_municipality
 ) -> None:
     # The trend follows the chosen grain: by month its axis holds Swedish month names.
     at = open_page("overview", grain="month", trend="needs_identified")
-    trend = next(c for c in _specs(at) if "per månad" in c["layout"]["title"]["text"])
+    trend = next(c for c in chart_specs(at) if "per månad" in c["layout"]["title"]["text"])
     assert (
         "okt 2026" in trend["data"][0]["x"]
         and "xaxis" not in trend["layout"]
         or (trend["layout"]["xaxis"].get("type") != "date")
     )
     at = open_page("overview", grain="year", by="municipality_code", trend="needs_identified")
-    charts = {c["layout"]["title"]["text"]: c for c in _specs(at)}
+    charts = {c["layout"]["title"]["text"]: c for c in chart_specs(at)}
     breakdown = next(c for title, c in charts.items() if "per Kommun" in title)
     assert "0180 Stockholm" in breakdown["data"][0]["y"]
     assert breakdown["layout"]["yaxis"]["type"] == "category"
@@ -87,10 +103,6 @@ def test_overview_labels_months_in_swedish_and_breaks_down_by_named_municipality
     assert line["x0"] == whole and line["line"]["dash"] == "dash"
     shown = format_value(whole, False, "count")
     assert breakdown["layout"]["annotations"][0]["text"] == f"hela regionen: {shown}"
-
-
-def _specs(at) -> list[dict]:
-    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
 
 
 def test_the_page_declares_its_language(serving_db) -> None:

@@ -6,7 +6,6 @@ what they count, the grain switch keeps the period, and the unit page shows most
 from __future__ import annotations
 
 import base64
-import json
 import math
 
 import numpy
@@ -15,7 +14,7 @@ import pytest
 
 from dashboards.components import format_value, period_label
 from dashboards.i18n import kpi_label, t
-from tests.dashboards.conftest import mart, open_page
+from tests.dashboards.conftest import chart_specs, mart, open_page
 
 TILES = (
     "days_need_to_meeting:p50",
@@ -30,12 +29,8 @@ TILES = (
 PRECISION = {"share": (100, 0), "rate": (1, 1), "quantile": (1, 0), "count": (1, 0)}
 
 
-def charts(at) -> list[dict]:
-    return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
-
-
 def chart_titled(at, words: str) -> dict:
-    return next(c for c in charts(at) if words in c["layout"]["title"]["text"])
+    return next(c for c in chart_specs(at) if words in c["layout"]["title"]["text"])
 
 
 def drawn(values) -> numpy.ndarray:
@@ -208,7 +203,7 @@ def test_trends_draw_suppressed_points_as_gaps_and_keep_the_target(serving_db) -
         "GROUP BY 1 HAVING bool_or(suppressed) AND bool_or(NOT suppressed) ORDER BY 1 LIMIT 1",
     ).iloc[0, 0]
     at = open_page("overview", dim="age_band", value=unit, trend="meeting_within_target_share")
-    trend = next(c for c in charts(at) if c["data"][0]["type"] == "scatter")
+    trend = next(c for c in chart_specs(at) if c["data"][0]["type"] == "scatter")
     hidden = mart(
         serving_db,
         "SELECT period_start FROM marts.kpi WHERE period_grain = 'month' AND suppressed "
@@ -287,5 +282,5 @@ def test_unit_page_opens_where_most_values_show_with_a_trend_and_typed_numbers(s
     compared = next(d.value for d in at.dataframe if "Nyckeltal" in d.value.columns)
     assert compared["Alla enheter"].dtype == "float64"  # numbers stay numbers for the export
     grain = t(f"grain.{at.selectbox(key='w_grain').value}").lower()
-    trend = next(c for c in charts(at) if f"per {grain}" in c["layout"]["title"]["text"])
+    trend = next(c for c in chart_specs(at) if f"per {grain}" in c["layout"]["title"]["text"])
     assert [line["name"] for line in trend["data"][:2]] == ["Enheten", "Alla enheter"]

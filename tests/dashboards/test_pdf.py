@@ -124,7 +124,11 @@ def test_the_handout_is_a_small_a4_pdf_for_the_filter(serving_db) -> None:
     assert "80 %" in text and "Skyddad (för få)" in text
     assert "Län: 01 Stockholms län" in text
     assert "95 % konfidensintervall" in text and "källa: SIP-kollen" in text
-    assert "finns bara för alla svar" in text  # no region-wide comparison under a filter
+    # The comparisons exist for all answers only; their headings say so under a filter.
+    assert "alla svar i regionen (Län: 01 Stockholms län finns inte uppdelat här)" in text
+    assert [c.title.endswith("finns inte uppdelat här)") for c in filtered.comparisons] == [
+        True
+    ] * len(filtered.comparisons)
 
     everyone = sipkollen_handout(run_info(), "year", period, "all", "all", rows, statements)
     assert [c.groups for c in everyone.comparisons] == [

@@ -1,0 +1,104 @@
+"""The SIP-kollen page for the workplace meeting (issue 16): every element follows the filter or
+says in its own heading that it shows the whole region; every chart has its data as a table;
+presentation mode shows one chart per screen without controls and steps with the keyboard."""
+
+from __future__ import annotations
+
+from tests.dashboards.conftest import chart_specs, mart, open_page
+
+
+def _titles(at) -> list[str]:
+    """Chart titles as read (wrapped lines joined)."""
+    return [spec["layout"]["title"]["text"] for spec in chart_specs(at)]
+
+
+def _headings(at) -> list[str]:
+    return _titles(at) + [h.value for h in at.subheader]
+
+
+def test_filtered_comparisons_say_they_show_the_whole_region(serving_db) -> None:
+    at = open_page("sipkollen", grain="year", dim="region_code", value="05")
+    headings = _headings(at)
+    comparisons = [
+        h for h in headings if h.startswith(("Första mötet jämfört", "Andel Ja per svarande"))
+    ]
+    assert len(comparisons) == 2, headings
+    for heading in comparisons:
+        assert "(Län: 05" not in heading.split("–")[0]
+        assert "alla svar i regionen (Län: 05 Östergötlands län finns inte uppdelat här)" in (
+            heading
+        )
+    # The elements that do follow the filter name it.
+    trend = next(h for h in headings if h.startswith("Andel som svarade Ja per kvartal"))
+    assert trend.endswith("(Län: 05 Östergötlands län)")
+    unfiltered = open_page("sipkollen", grain="year")
+    assert not any("alla svar i regionen" in h for h in _headings(unfiltered))
+
+
+def test_every_chart_has_its_data_as_a_table(serving_db) -> None:
+    at = open_page("sipkollen", grain="quarter")
+    charts = _titles(at)
+    expanders = [e.label for e in at.expander if e.label.startswith("Diagrammets data")]
+    assert len(expanders) == len(charts) >= 2
+    period = at.selectbox(key="w_period_quarter").value
+    published = mart(
+        serving_db,
+        "SELECT question_id, share_positive, ci_low, n_applicable, suppressed "
+        "FROM marts.sipkollen WHERE period_grain = 'quarter' AND period_start = ? "
+        "AND dimension = 'all' ORDER BY question_id",
+        [period],
+    )
+    statements = at.table[0].value
+    assert list(statements.columns) == [
+        "Påstående",
+        "Andel Ja (%)",
+        "Konfidensintervall, från (%)",
+        "Konfidensintervall, till (%)",
+        "Antal svar",
+    ]
+    for (_, row), shown in zip(published.iterrows(), statements.itertuples(), strict=True):
+        if row["suppressed"]:
+            assert shown[2] == shown[5] == "Skyddad (för få)"
+        else:
+            assert shown[2] == f"{row['share_positive'] * 100:.1f}".replace(".", ",")
+            assert shown[5] == str(int(row["n_applicable"]))
+    # The respondent comparison: suppressed groups say so, never 0.
+    by_respondent = mart(
+        serving_db,
+        "SELECT count(*) FROM marts.sipkollen WHERE period_grain = 'quarter' "
+        "AND period_start = ? AND dimension = 'respondent' AND suppressed",
+        [period],
+    ).iloc[0, 0]
+    cells = at.table[-1].value.iloc[:, 1:].to_numpy().ravel().tolist()
+    assert cells.count("Skyddad (för få)") == by_respondent
+    assert "0" not in cells
+
+
+def test_english_tables_use_english_number_formats(serving_db) -> None:
+    at = open_page("sipkollen", grain="quarter", lang="en")
+    shares = at.table[0].value["Share Yes (%)"].tolist()
+    assert any("." in s for s in shares) and not any("," in s for s in shares)
+    swedish = open_page("sipkollen", grain="quarter").table[0].value["Andel Ja (%)"].tolist()
+    assert any("," in s for s in swedish)
+
+
+def test_presentation_mode_shows_one_chart_per_slide_without_controls(serving_db) -> None:
+    presenting = open_page("sipkollen", present="1", grain="year")
+    assert not presenting.title  # no title block
+    assert not [e for e in presenting.expander if e.label == "Period"]
+    assert len(presenting.get("plotly_chart")) == 1
+    assert [b.label for b in presenting.button] == [
+        "← Föregående",
+        "Nästa →",
+        "Lämna presentationsläget",
+    ]
+    scripts = " ".join(h.proto.body for h in presenting.get("html"))
+    assert "ArrowRight" in scripts and "stHeader" in scripts and "stSidebar" in scripts
+    first = _titles(presenting)[0]
+    presenting.button(key="slide_next").click().run()
+    assert presenting.query_params["slide"] in ("2", ["2"])
+    second = _headings(presenting)
+    assert first not in second and len(presenting.get("plotly_chart")) <= 1
+    presenting.button(key="slide_leave").click().run()
+    assert "present" not in presenting.query_params
+    assert presenting.title  # back to the page
