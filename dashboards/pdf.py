@@ -198,10 +198,20 @@ class Document:
         count = len(chart.labels)
         step_x = (plot_right - plot_left) / max(count - 1, 1)
         every = max(1, -(-count // 6))
+        last = count - 1
         for index, label in enumerate(chart.labels):
-            if index % every == 0 or index == count - 1:
-                pdf.set_xy(plot_left + index * step_x - 8, plot_bottom + 1)
-                pdf.cell(16, 3, _plain(label), align="C")
+            # The last period is always labelled; a regular tick too close to it is left out,
+            # and a part-period's "(t.o.m. …)" goes on a second line, so labels never overlap.
+            if index != last and (index % every or last - index < every):
+                continue
+            text = _plain(label).replace(" (", "\n(")
+            centre = plot_left + index * step_x
+            if index == last and index:
+                pdf.set_xy(centre - 22, plot_bottom + 1)
+                pdf.multi_cell(24, 3, text, align="R")
+            else:
+                pdf.set_xy(centre - 11, plot_bottom + 1)
+                pdf.multi_cell(22, 3, text, align="C")
         if chart.target:
             pdf.set_draw_color(COLOURS["target"])
             pdf.set_dash_pattern(1.2, 1)
@@ -225,7 +235,7 @@ class Document:
                 pdf.circle(point[0], point[1], 0.8, style="F")
         pdf.set_line_width(0.2)
         if chart.note:
-            pdf.set_xy(x, plot_bottom + 4.5)
+            pdf.set_xy(x, plot_bottom + (7.5 if "(" in chart.labels[-1] else 4.5))
             pdf.set_font("Helvetica", "I", SMALL - 1)
             pdf.set_text_color(90)
             pdf.multi_cell(width, 3, _plain(chart.note))

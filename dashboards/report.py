@@ -33,7 +33,7 @@ from dashboards.i18n import (
     t,
     value_label,
 )
-from dashboards.pdf import Bar, BarChart, Document, LineChart, nice_axis
+from dashboards.pdf import SMALL, Bar, BarChart, Document, LineChart, nice_axis
 from data_contracts.contracts import SURVEY_DIMENSIONS
 
 TREND_PERIODS = {"month": 13, "quarter": 8, "year": 5}
@@ -63,6 +63,7 @@ class OverviewReport:
     suppression_note: str
     tiles: list[Tile]
     trends_title: str
+    trends_note: str  # why the trend starts where it does: body text, not part of the heading
     trends: list[LineChart]
     breakdowns: list[BarChart]
     definitions: list[tuple[str, str]]
@@ -124,9 +125,8 @@ def overview_report(
         tiles=tile_rows,
         trends_title=t(
             "report.trends", grain=t(f"grain.{grain}").lower(), period=period_shown, as_of=as_of
-        )
-        + " "
-        + t("overview.trend_start", first=period_label("month", first_month, language)),
+        ),
+        trends_note=t("overview.trend_start", first=period_label("month", first_month, language)),
         trends=trends,
         breakdowns=[chart for chart in breakdowns if chart is not None],
         definitions=definitions,
@@ -159,6 +159,7 @@ def render_overview(report: OverviewReport) -> bytes:
         fills=[tile.status_colour for tile in report.tiles],
     )
     doc.heading(report.trends_title, size=12)
+    doc.paragraph(report.trends_note, size=SMALL)
     width, height = (doc.width - 6) / 2, 58.0
     for index, chart in enumerate(report.trends):
         if index % 2 == 0:

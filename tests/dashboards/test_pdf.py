@@ -161,3 +161,35 @@ def test_handout_groups_are_told_apart_by_colour(serving_db) -> None:
     for colour in colours:  # nothing reads as traffic-light red or green
         r, g, b = colour
         assert not (r > 180 and g < 80 and b < 80) and not (g > 150 and r < 80 and b < 80)
+
+
+def test_trend_axis_labels_do_not_overlap(serving_db) -> None:
+    """A part-period's long label ("2026 K4 (t.o.m. 31 okt)") once ran into its neighbour."""
+    from fpdf import FPDF
+
+    report = overview_report(
+        run_info(),
+        "quarter",
+        pd.Timestamp("2026-10-01"),
+        "all",
+        "all",
+        TILES,
+        "meeting_within_target_share",
+        "age_band",
+    )
+    measure = FPDF(unit="pt")
+    labels: dict[tuple[int, float], list[tuple[float, float, str]]] = {}
+    for number, page in enumerate(PdfReader(io.BytesIO(render_overview(report))).pages):
+
+        def visit(text, cm, tm, font, size, number=number) -> None:
+            if re.fullmatch(r"\d{4} K\d|\(t\.o\.m\. .*\)|\d{4} K\d \(t\.o\.m\. .*\)", text.strip()):
+                measure.set_font("Helvetica", size=size)
+                width = measure.get_string_width(text.strip())
+                labels.setdefault((number, round(tm[5], 1)), []).append((tm[4], width, text))
+
+        page.extract_text(visitor_text=visit)
+    rows = [sorted(row) for row in labels.values() if len(row) > 1]
+    assert rows, "no trend axis found"
+    for row in rows:
+        for (left, width, text), (next_left, _, next_text) in zip(row, row[1:], strict=False):
+            assert left + width <= next_left, (text, next_text)
