@@ -316,21 +316,27 @@ if presenting:
     # One chart per screen; the buttons (and the arrow and page keys) step through them.
     hide_page_chrome()
     count = len(slides)
-    current = min(max(int(st.query_params.get("slide", "1") or 1), 1), count)
 
-    def go_to(slide: int | None) -> None:
-        if slide is None:
-            del st.query_params["present"]
-            st.query_params.pop("slide", None)
-        else:
-            st.query_params["slide"] = str(slide)
+    def slide_in_link() -> int:
+        return min(max(int(st.query_params.get("slide", "1") or 1), 1), count)
+
+    current = slide_in_link()
+
+    def step(by: int) -> None:
+        # From the slide in the link when the button is pressed: a key pressed while the page
+        # still redraws clicks the buttons drawn for the slide before.
+        st.query_params["slide"] = str(min(max(slide_in_link() + by, 1), count))
+
+    def leave_presentation() -> None:
+        del st.query_params["present"]
+        st.query_params.pop("slide", None)
 
     back, position, forward, leave = st.columns([2, 2, 2, 3], vertical_alignment="center")
     back.button(
         t("sipkollen.previous_slide"),
         key="slide_previous",
-        on_click=go_to,
-        args=(max(current - 1, 1),),
+        on_click=step,
+        args=(-1,),
         disabled=current == 1,
         width="stretch",
     )
@@ -338,12 +344,12 @@ if presenting:
     forward.button(
         t("sipkollen.next_slide"),
         key="slide_next",
-        on_click=go_to,
-        args=(min(current + 1, count),),
+        on_click=step,
+        args=(1,),
         disabled=current == count,
         width="stretch",
     )
-    leave.button(t("sipkollen.leave_presentation"), key="slide_leave", on_click=go_to, args=(None,))
+    leave.button(t("sipkollen.leave_presentation"), key="slide_leave", on_click=leave_presentation)
     step_with_keys()
     if current == 1 and explain_if_empty(results, threshold):
         st.stop()

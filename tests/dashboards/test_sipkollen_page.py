@@ -102,3 +102,16 @@ def test_presentation_mode_shows_one_chart_per_slide_without_controls(serving_db
     presenting.button(key="slide_leave").click().run()
     assert "present" not in presenting.query_params
     assert presenting.title  # back to the page
+
+
+def test_a_step_starts_from_the_slide_in_the_link_not_from_the_one_last_drawn(serving_db) -> None:
+    """A key pressed while the page still redraws clicks the buttons of the slide drawn before:
+    from slide 3, ← must go to slide 2 even if the buttons on screen were drawn for slide 2."""
+    presenting = open_page("sipkollen", present="1", grain="year", slide="2")
+    presenting.query_params["slide"] = "3"  # the link has moved on; the buttons are slide 2's
+    presenting.button(key="slide_previous").click().run()
+    assert presenting.query_params["slide"] in ("2", ["2"])
+    assert "Bild 2 av 4" in [m.value for m in presenting.markdown]
+    presenting.query_params["slide"] = "1"
+    presenting.button(key="slide_next").click().run()
+    assert presenting.query_params["slide"] in ("2", ["2"])
