@@ -29,6 +29,13 @@ def served_app(demo_pipeline: PipelineRun) -> Iterator[str]:
 
 def _open(browser, url: str, name: str):
     page = browser.new_page(viewport={"width": 1600, "height": 1400})
+    # A deep link as a fresh server's very first request shows Streamlit's "Page not found" over
+    # the page, which makes the page inert (docs/decisions.md, Dashboards): open the root first,
+    # so that a test run on its own meets the page as a visitor does.
+    root = url.split("/", 3)
+    if len(root) > 3:
+        page.goto("/".join(root[:3]))
+        page.get_by_role("heading", level=1).first.wait_for(timeout=60_000)
     page.goto(url)
     page.get_by_role("heading", level=1).first.wait_for(timeout=60_000)
     page.wait_for_function(
@@ -138,13 +145,17 @@ def test_unit_page_compares_the_chosen_unit_with_the_region(
         ).fetchone()[0]
 
         def published(kpi: str, dimension: str, value: str) -> str:
+            """The figure as the grid writes the page's typed number (shares in per cent, one
+            decimal); a suppressed figure is an empty cell."""
             row = con.execute(
                 "SELECT value, suppressed FROM marts.kpi WHERE period_grain = 'year' "
                 "AND kpi = ? AND dimension = ? AND dimension_value = ? "
                 "ORDER BY period_start DESC LIMIT 1",
                 [kpi, dimension, value],
             ).fetchone()
-            return format_value(row[0], row[1], "share" if kpi.endswith("_share") else "count")
+            if row[1]:
+                return ""
+            return f"{round(row[0] * (100 if kpi.endswith('_share') else 1), 1):g}"
 
         expected = {
             kpi: [published(kpi, "initiating_unit", unit), published(kpi, "all", "all")]
@@ -158,8 +169,9 @@ def test_unit_page_compares_the_chosen_unit_with_the_region(
         ("needs_identified", "Uppmärksammade behov"),
         ("meeting_within_target_share", "Andel möten inom målvärdet"),
     ):
-        shown = _grid_row(page, label, lambda cells, kpi=kpi: cells[1:] == expected[kpi])
-        assert shown[1:] == expected[kpi], kpi
+        # Cells: key figure, unit of the value, the unit, all units, which of them is suppressed.
+        shown = _grid_row(page, label, lambda cells, kpi=kpi: cells[2:4] == expected[kpi])
+        assert shown[2:4] == expected[kpi], kpi
     page.screenshot(path=ARTIFACTS / "unit.png", full_page=True)
     page.close()
 
