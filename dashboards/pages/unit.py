@@ -110,7 +110,7 @@ trend_title = t(
     "unit.trend_title",
     kpi=kpi_label(trend_kpi),
     grain=t(f"grain.{grain}").lower(),
-    unit=plain_markdown(unit),
+    unit=unit,  # plain text: explain_if_empty escapes it for Markdown, style() for the chart
 )
 if not explain_if_empty(own, threshold, trend_title):
     target = about(CATALOGUE, trend_kpi, "target")

@@ -6,6 +6,7 @@ what they count, the grain switch keeps the period, and the unit page shows most
 from __future__ import annotations
 
 import base64
+import json
 import math
 
 import numpy
@@ -284,3 +285,16 @@ def test_unit_page_opens_where_most_values_show_with_a_trend_and_typed_numbers(s
     grain = t(f"grain.{at.selectbox(key='w_grain').value}").lower()
     trend = next(c for c in chart_specs(at) if f"per {grain}" in c["layout"]["title"]["text"])
     assert [line["name"] for line in trend["data"][:2]] == ["Enheten", "Alla enheter"]
+
+
+def test_the_unit_trend_title_writes_the_unit_name_as_given(serving_db) -> None:
+    # A chart title is Plotly text, not Markdown: "LSS-Väst" must not read "LSS\-Väst".
+    unit = mart(
+        serving_db,
+        "SELECT min(dimension_value) FROM marts.kpi WHERE dimension = 'initiating_unit' "
+        "AND dimension_value LIKE '%-%'",
+    ).iloc[0, 0]
+    at = open_page("unit", unit=unit)
+    titles = [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")]
+    assert titles and all("\\" not in title for title in titles), titles
+    assert any(unit in title.replace("<br>", "") for title in titles), titles
