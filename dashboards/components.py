@@ -168,7 +168,7 @@ def until_text(as_of) -> str:
 
 def period_text(grain: str, start, as_of) -> str:
     """'2026 K4 (t.o.m. 31 okt)' for a period that holds the as-of date, else '2026 K3'."""
-    label = period_label(grain, start)
+    label = formatting.period_label(grain, start)
     return label if is_complete(grain, start, as_of) else f"{label} ({until_text(as_of)})"
 
 
@@ -202,7 +202,7 @@ def comparison(grain: str, period, as_of, first_month) -> Comparison | str:
     period, as_of = pd.Timestamp(period), pd.Timestamp(as_of)
     if is_complete(grain, period, as_of):
         current, earlier, compared_grain = period, period - GRAIN_OFFSETS[grain], grain
-        text = t("tile.vs_previous", period=period_label(grain, earlier))
+        text = t("tile.vs_previous", period=formatting.period_label(grain, earlier))
     else:
         span = next(
             (
@@ -217,7 +217,7 @@ def comparison(grain: str, period, as_of, first_month) -> Comparison | str:
             span = f"{months[period.month - 1]}–{months[as_of.month - 1]} {as_of.year}"
             return t("tile.no_same_span", span=f"{span}, {until_text(as_of)}")
         current, earlier, compared_grain = period, period - GRAIN_OFFSETS["year"], span
-        text = t("tile.vs_same_span", period=period_label(span, earlier))
+        text = t("tile.vs_same_span", period=formatting.period_label(span, earlier))
     if earlier < first_full_period(compared_grain, first_month):
         return t("tile.no_earlier")
     return Comparison(compared_grain, current, earlier, text)
@@ -547,6 +547,14 @@ def download_buttons(frame: pd.DataFrame, name: str, **source: object) -> None:
     )
 
 
+def pdf_download(label: str, render: Callable[[], bytes], name: str, container=st) -> None:
+    """A PDF report or handout named `name`, built only when clicked (a callable), so reruns
+    never pay for it."""
+    container.download_button(
+        label, render, name, "application/pdf", key=f"pdf_{name}", on_click="ignore"
+    )
+
+
 def table_with_downloads(
     frame: pd.DataFrame,
     name: str,
@@ -572,11 +580,6 @@ def grid_frame(frame: pd.DataFrame) -> pd.DataFrame:
         elif values.dtype == object and values.map(_is_number).any():
             shown[column] = readable_table(shown[[column]])[column]
     return shown
-
-
-def period_label(grain: str, period_start) -> str:
-    """The period in the page's language: '2025 K2', 'okt 2026', '2026'."""
-    return formatting.period_label(grain, period_start, current_language())
 
 
 def set_page_language() -> None:

@@ -42,8 +42,10 @@ def plain_date(value) -> str:
     return pd.Timestamp(value).date().isoformat()
 
 
-def period_label(grain: str, period_start, language: str = "sv") -> str:
-    """'2026' for a year, '2025 K2' for a quarter, 'okt 2026' for a month."""
+def period_label(grain: str, period_start, language: str | None = None) -> str:
+    """'2026' for a year, '2025 K2' for a quarter, 'okt 2026' for a month; `language` defaults
+    to the page's."""
+    language = language or current_language()
     start = pd.Timestamp(period_start)
     if grain == "year":
         return f"{start.year}"

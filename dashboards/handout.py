@@ -55,7 +55,7 @@ def sipkollen_handout(
     """The handout for the selection shown on the page. The comparisons by meeting type and
     respondent exist only for all answers (the marts hold no cross-breakdowns): under a filter
     they carry the page's heading that says they show the whole region."""
-    period_text = period_label(grain, period, current_language())
+    period_text = period_label(grain, period)
     population = population_label(dimension, value)
     statements = BarChart(
         t("sipkollen.share_title", period=period_text, population=population),

@@ -22,8 +22,8 @@ from dashboards.components import (
     format_value,
     kpi_catalogue,
     page_header,
+    pdf_download,
     period_filters,
-    period_label,
     period_start_of,
     period_text,
     show_chart,
@@ -34,7 +34,7 @@ from dashboards.components import (
     url_select,
 )
 from dashboards.data import query
-from dashboards.formatting import file_name
+from dashboards.formatting import file_name, period_label
 from dashboards.i18n import code_label, dimension_label, kpi_label, t, value_label
 from dashboards.report import overview_report, population_label, render_overview
 from data_contracts.contracts import KPI_DIMENSIONS, SURVEY_DIMENSIONS
@@ -353,11 +353,9 @@ for column, pattern, title_key, kind in families:
 
 # --- the overview as an A4 PDF for the steering group -------------------------------------------
 report = overview_report(info, grain, period, dimension, value, TILES, trend_kpi, breakdown_dim)
-st.sidebar.download_button(
+pdf_download(
     t("report.download"),
     partial(render_overview, report),
     file_name("sip-oversikt", grain, period, dimension, value, "pdf"),
-    "application/pdf",
-    key="report_pdf",
-    on_click="ignore",
+    container=st.sidebar,
 )

@@ -17,8 +17,8 @@ from dashboards.components import (
     explain_if_empty,
     hide_page_chrome,
     page_header,
+    pdf_download,
     period_filters,
-    period_label,
     show_chart,
     step_with_keys,
     style,
@@ -26,7 +26,7 @@ from dashboards.components import (
     url_select,
 )
 from dashboards.data import query
-from dashboards.formatting import file_name, file_stem, number
+from dashboards.formatting import file_name, file_stem, number, period_label
 from dashboards.handout import (
     COMPARISONS,
     HandoutRow,
@@ -386,11 +386,8 @@ if info.get("show_comments"):
 # --- handout: the statements and comparisons as one A4 PDF -------------------------------------
 if handout_rows:
     handout = sipkollen_handout(info, grain, period, dimension, value, handout_rows, statement)
-    st.download_button(
+    pdf_download(
         t("sipkollen.handout_pdf"),
         partial(pdf_handout, handout),
         file_name("sipkollen", grain, period, dimension, value, "pdf"),
-        "application/pdf",
-        key="handout_pdf",
-        on_click="ignore",
     )

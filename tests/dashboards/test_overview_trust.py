@@ -13,7 +13,8 @@ import numpy
 import pandas as pd
 import pytest
 
-from dashboards.components import format_value, period_label
+from dashboards.components import format_value
+from dashboards.formatting import period_label
 from dashboards.i18n import kpi_label, t
 from tests.dashboards.conftest import chart_specs, mart, open_page
 
