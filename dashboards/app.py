@@ -17,6 +17,7 @@ language = st.sidebar.selectbox(
     index=LANGUAGES.index(current_language()),
     format_func={"sv": "Svenska", "en": "English"}.get,
     key="w_lang",
+    placeholder=t("common.choose"),
 )
 if language != current_language():
     st.query_params["lang"] = language

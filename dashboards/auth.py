@@ -125,10 +125,13 @@ def _demo_controls() -> None:
             index=ROLES.index(STEWARD),  # every page, as before sign-in existed
             format_func=lambda r: t(f"auth.roles.{r}"),
             key="w_demo_role",
+            placeholder=t("common.choose"),
         )
         if role == UNIT_MANAGER:
             units = published_units() if has_data() else []
-            st.selectbox(t("auth.demo_unit"), units, key="w_demo_unit")
+            st.selectbox(
+                t("auth.demo_unit"), units, key="w_demo_unit", placeholder=t("common.choose")
+            )
 
 
 def sign_in() -> Viewer | None:

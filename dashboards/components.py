@@ -60,7 +60,12 @@ def url_select(
     wanted = st.query_params.get(key, default)
     index = options.index(wanted) if wanted in options else 0
     value = container.selectbox(
-        label, options, index=index, format_func=format_func, key=widget_key or f"w_{key}"
+        label,
+        options,
+        index=index,
+        format_func=format_func,
+        key=widget_key or f"w_{key}",
+        placeholder=t("common.choose"),  # Streamlit's own is English ("Choose an option")
     )
     if st.query_params.get(key) != value:
         st.query_params[key] = value

@@ -29,10 +29,10 @@ PAGES = {
 }
 VIEWPORTS = ((1440, 900), (1920, 1080))
 # English a Swedish reader should never meet: Plotly's month names and toolbar, Streamlit's
-# Deploy button and a date with its time of day.
+# Deploy button, its selectboxes' placeholder and a date with its time of day.
 ENGLISH = re.compile(
     r"\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec|Download|Zoom|Autoscale|Reset axes|"
-    r"Deploy|Pan|Toggle)\b|00:00:00"
+    r"Deploy|Pan|Toggle|Choose an option)\b|00:00:00"
 )
 
 
@@ -64,7 +64,8 @@ def _open(browser, url: str, path: str, size: tuple[int, int]):
 
 
 def _visible_text(page) -> str:
-    """What a reader meets: the page's text, the charts' text and the data grids' cells."""
+    """What a reader meets: the page's text, the charts' text, the data grids' cells, and the
+    titles, labels and placeholders a screen reader reads out."""
     return page.evaluate(
         """() => [document.body.innerText,
             ...[...document.querySelectorAll('svg text')].map(t => t.textContent),
@@ -72,7 +73,8 @@ def _visible_text(page) -> str:
                 + '[data-testid=stDataFrame] [role=columnheader]')].map(c => c.textContent),
             ...[...document.querySelectorAll('[title], [aria-label]')]
                .filter(e => e.checkVisibility()).map(
-                e => (e.getAttribute('title') || '') + ' ' + (e.getAttribute('aria-label') || ''))
+                e => (e.getAttribute('title') || '') + ' ' + (e.getAttribute('aria-label') || '')),
+            ...[...document.querySelectorAll('[placeholder]')].map(e => e.placeholder)
            ].join('\\n')"""
     )
 
