@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pypdfium2
 import pytest
+from playwright.sync_api import expect
 
 from tests.app_server import serve_app
 from tests.browser.conftest import ARTIFACTS
@@ -211,8 +212,11 @@ def test_presentation_mode_is_readable_and_steps_with_the_keyboard(served_app, b
 def test_charts_add_no_tab_stops_and_each_has_a_reachable_table(served_app, browser) -> None:
     page = _open(browser, served_app, "/sipkollen?grain=year", (1440, 900))
     page.locator(".js-plotly-plot").first.wait_for(timeout=30_000)
-    charts = page.locator(".js-plotly-plot").count()
+    # Count the charts the page has, and wait until Plotly has drawn each of them: on a busy
+    # machine the later ones are drawn after the first, and their tab stops count too.
+    charts = page.locator("[data-testid=stPlotlyChart]").count()
     assert charts >= 2
+    expect(page.locator(".js-plotly-plot")).to_have_count(charts, timeout=30_000)
     stops: list[dict] = []
     page.locator("[data-testid=stMain] h1").first.click()
     for _ in range(150):  # once round the whole page: Tab leaves the main area at its end
