@@ -44,9 +44,13 @@ def served_app(demo_pipeline: PipelineRun) -> Iterator[str]:
 
 
 def _settle(page) -> None:
+    """Waits until the script has run and the page is drawn: on a busy machine the running
+    indicator can be gone while the widgets are still grey placeholders (skeletons)."""
     page.wait_for_timeout(500)
     page.wait_for_function(
-        "!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000
+        '!document.querySelector(\'[data-testid="stStatusWidget"], [data-testid=stSkeleton],'
+        " [data-testid=stSkeletonElement]')",
+        timeout=60_000,
     )
 
 
