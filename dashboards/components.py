@@ -574,15 +574,20 @@ def table_with_downloads(
 
 
 def grid_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """A table for the data grid: dates as '2024-12-31' (the grid would add '00:00:00'), and a
-    column that mixes numbers with "Skyddad" written out in the page's language (the grid
-    takes one type per column)."""
+    """A table for the data grid: dates as '2024-12-31' (the grid would add '00:00:00'), and
+    columns written out in the page's language where the grid would show English: numbers mixed
+    with "Skyddad" (the grid takes one type per column), a missing number (the grid says
+    "None") and decimals (the grid writes "70.8" whatever the language). Whole-number columns
+    stay numbers, so they sort; downloads are built from the typed frame, not from this one."""
     shown = frame.copy()
     for column in shown.columns:
         values = shown[column]
         if pd.api.types.is_datetime64_any_dtype(values):
             shown[column] = values.dt.date
-        elif values.dtype == object and values.map(_is_number).any():
+        elif (values.dtype == object and values.map(_is_number).any()) or (
+            pd.api.types.is_float_dtype(values)
+            and (values.isna().any() or (values.dropna() % 1 != 0).any())
+        ):
             shown[column] = readable_table(shown[[column]])[column]
     return shown
 

@@ -8,11 +8,13 @@ from __future__ import annotations
 import base64
 import json
 import math
+import re
 
 import numpy
 import pandas as pd
 import pytest
 
+from dashboards import components
 from dashboards.components import format_value
 from dashboards.formatting import period_label
 from dashboards.i18n import kpi_label, t
@@ -265,7 +267,9 @@ def unit_values_shown(at) -> int:
     )
 
 
-def test_unit_page_opens_where_most_values_show_with_a_trend_and_typed_numbers(serving_db) -> None:
+def test_unit_page_opens_where_most_values_show_with_a_trend_and_typed_numbers(
+    serving_db, monkeypatch
+) -> None:
     # The demo's 400 plans over about 40 units leave most unit cells below the threshold; the
     # units with most figures shown by month are where month grain does best.
     units = mart(
@@ -280,9 +284,22 @@ def test_unit_page_opens_where_most_values_show_with_a_trend_and_typed_numbers(s
         by_default += unit_values_shown(at)
         by_month += unit_values_shown(open_page("unit", unit=unit, grain="month"))
     assert by_default > by_month  # the grain a page opens on is not the one that hides most
+    exported = {}
+    real_export = components.export
+
+    def export(frame, name, **source):
+        exported[name] = frame
+        return real_export(frame, name, **source)
+
+    monkeypatch.setattr(components, "export", export)
     at = open_page("unit", unit=units[0])
     compared = next(d.value for d in at.dataframe if "Nyckeltal" in d.value.columns)
-    assert compared["Alla enheter"].dtype == "float64"  # numbers stay numbers for the export
+    # On screen the grid writes what Swedish writes ("70,8", "–"), never "None" or "70.8" ...
+    cells = [str(v) for v in compared[["Enheten", "Alla enheter"]].to_numpy().ravel()]
+    assert not [c for c in cells if c in ("None", "nan") or re.fullmatch(r"\d+\.\d+", c)]
+    assert any("," in c for c in cells)
+    # ... while the export keeps numbers as numbers.
+    assert exported[f"enhet_{units[0]}"]["Alla enheter"].dtype == "float64"
     grain = t(f"grain.{at.selectbox(key='w_grain').value}").lower()
     trend = next(c for c in chart_specs(at) if f"per {grain}" in c["layout"]["title"]["text"])
     assert [line["name"] for line in trend["data"][:2]] == ["Enheten", "Alla enheter"]
