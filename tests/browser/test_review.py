@@ -30,10 +30,11 @@ PAGES = {
 }
 VIEWPORTS = ((1440, 900), (1920, 1080))
 # English a Swedish reader should never meet: Plotly's month names and toolbar, Streamlit's
-# Deploy button, its selectboxes' placeholder and a date with its time of day.
+# Deploy button, its selectboxes' placeholder, pandas' missing values and a date with its time of
+# day.
 ENGLISH = re.compile(
     r"\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec|Download|Zoom|Autoscale|Reset axes|"
-    r"Deploy|Pan|Toggle|Choose an option)\b|00:00:00"
+    r"Deploy|Pan|Toggle|Choose an option|None|NaN|nan)\b|00:00:00"
 )
 
 
