@@ -28,6 +28,7 @@ ENV_VARS: dict[str, str] = {
     "meeting_target_days": "SIP_MEETING_TARGET_DAYS",
     "follow_up_tolerance_days": "SIP_FOLLOW_UP_TOLERANCE_DAYS",
     "suppression_threshold": "SIP_SUPPRESSION_THRESHOLD",
+    "protection_level": "SIP_PROTECTION_LEVEL",
     "show_comments": "SIP_SHOW_COMMENTS",
     "memory_limit": "SIP_DUCKDB_MEMORY_LIMIT",
     "quarantine_share_limit": "SIP_QUARANTINE_SHARE_LIMIT",
@@ -74,6 +75,7 @@ _PARSERS: dict[str, Callable[[str], object]] = {
     "meeting_target_days": _whole_number,
     "follow_up_tolerance_days": _whole_number,
     "suppression_threshold": _whole_number,
+    "protection_level": _whole_number,
     "show_comments": _boolean,
     "memory_limit": str,
     "quarantine_share_limit": _share,
@@ -128,6 +130,9 @@ class Settings:
     meeting_target_days: int = 30
     follow_up_tolerance_days: int = 14
     suppression_threshold: int = 5
+    # The least width an attacker's range for a suppressed count may have (SPEC §5 audit):
+    # by default as wide as the counts the threshold hides (1-4).
+    protection_level: int = 4
     show_comments: bool = False
     # Two cores and a 4 GiB budget for the whole pipeline: DuckDB spills to disk beyond this.
     memory_limit: str = "3GB"

@@ -1,10 +1,7 @@
-"""Property: for random regions, no suppressed cell can be recovered from published cells.
-
-A suppressed cell could be recovered by subtraction when it is the only suppressed member of a
-group of siblings whose total is published: the values of one dimension under the overall
-figure, the members of a family (closure reasons) under their total, the months of a quarter
-and the quarters of a year. Hypothesis draws random plans (months, units, target groups,
-consent, closures) and thresholds; the published mart must never leave such a lone cell.
+"""Property: for random regions, the independent audit (LP ranges over everything published)
+finds no suppressed count that is determined or narrower than the protection level, in the
+KPI mart and the survival mart. Hypothesis draws random plans (months, units, target groups,
+consent, closures), thresholds and protection levels.
 """
 
 from __future__ import annotations
@@ -15,8 +12,10 @@ import duckdb
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from assets.kpis.audit import audit_counts, audit_survival
 from assets.kpis.disclosure import apply_disclosure
 from assets.kpis.engine import build_helpers, build_kpi_cells
+from assets.kpis.survival import build_survival
 from tests.test_kpis import build_model
 
 AS_OF = date(2026, 12, 20)
@@ -32,6 +31,7 @@ plans = st.lists(
             "consent": st.sampled_from(("given", "given", "given", "declined", "pending")),
             "closed_after": st.one_of(st.none(), st.integers(0, 200)),
             "reason": st.sampled_from(CLOSURE_REASONS),
+            "meeting_after": st.one_of(st.none(), st.integers(0, 60)),
         }
     ),
     min_size=1,
@@ -40,7 +40,7 @@ plans = st.lists(
 
 
 def model_rows(drawn: list[dict]) -> dict:
-    rows = []
+    rows, meetings = [], []
     for i, p in enumerate(drawn):
         need = date(2026, 1, 1) + timedelta(days=p["need_day"])
         closed = need + timedelta(days=p["closed_after"]) if p["closed_after"] is not None else None
@@ -58,57 +58,39 @@ def model_rows(drawn: list[dict]) -> dict:
                 "closure_reason": p["reason"] if closed else None,
             }
         )
-    return {"sip_plans": rows}
-
-
-LONE_SUPPRESSIONS = """
-    WITH siblings AS (
-        -- values of one dimension under the overall cell
-        SELECT s.suppressed, t.suppressed AS total_suppressed,
-               [s.period_grain, s.period_start::VARCHAR, s.kpi, s.dimension] AS grp
-        FROM published AS s JOIN published AS t
-          ON t.period_grain = s.period_grain AND t.period_start = s.period_start
-         AND t.kpi = s.kpi AND t.dimension = 'all'
-        WHERE s.dimension <> 'all' AND NOT regexp_matches(s.kpi, ':p[0-9]+$')  -- medians don't add
-        UNION ALL
-        -- closure reasons under plans closed
-        SELECT s.suppressed, t.suppressed,
-               [s.period_grain, s.period_start::VARCHAR, s.dimension, s.dimension_value]
-        FROM published AS s JOIN published AS t
-          ON t.period_grain = s.period_grain AND t.period_start = s.period_start
-         AND t.dimension = s.dimension AND t.dimension_value = s.dimension_value
-         AND t.kpi = 'plans_closed'
-        WHERE s.kpi LIKE 'closure_reason_share:%'
-        UNION ALL
-        -- months of a quarter, quarters of a year, for KPIs that add up over time
-        SELECT s.suppressed, t.suppressed,
-               [t.period_grain, t.period_start::VARCHAR, s.kpi, s.dimension, s.dimension_value]
-        FROM published AS s JOIN published AS t
-          ON t.kpi = s.kpi AND t.dimension = s.dimension AND t.dimension_value = s.dimension_value
-         AND ((s.period_grain = 'month' AND t.period_grain = 'quarter')
-              OR (s.period_grain = 'quarter' AND t.period_grain = 'year'))
-         AND t.period_start = date_trunc(t.period_grain, s.period_start)
-        WHERE s.kpi IN ('needs_identified', 'plans_closed', 'consent_given_share')
-           OR s.kpi LIKE 'closure_reason_share:%'
-    )
-    SELECT grp FROM siblings WHERE NOT total_suppressed
-    GROUP BY grp HAVING count(*) FILTER (suppressed) = 1
-"""
+        held = need + timedelta(days=p["meeting_after"] or 0)
+        if p["meeting_after"] is not None and held <= AS_OF:
+            meetings.append(
+                {
+                    "meeting_id": f"M{i}",
+                    "sip_id": f"S{i}",
+                    "meeting_type": "initial",
+                    "status": "held",
+                    "planned_date": held,
+                    "held_date": held,
+                }
+            )
+    return {"sip_plans": rows, "sip_meetings": meetings}
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(drawn=plans, threshold=st.integers(2, 6))
-def test_no_suppressed_cell_can_be_recovered_by_subtraction(drawn: list[dict], threshold: int):
+@given(drawn=plans, threshold=st.integers(2, 6), protection=st.integers(1, 5))
+def test_audit_finds_no_suppressed_count_open_to_arithmetic(
+    drawn: list[dict], threshold: int, protection: int
+):
     with duckdb.connect() as con:
         build_model(con, model_rows(drawn), as_of=AS_OF)
         build_helpers(con)
         build_kpi_cells(con)
-        apply_disclosure(con, "work.kpi_cells", "published", threshold)
-        lone = con.execute(LONE_SUPPRESSIONS).fetchall()
-        assert lone == [], f"recoverable cells in groups {lone[:5]}"
+        con.execute("CREATE SCHEMA marts")
+        con.execute("CREATE TABLE marts.run_info AS SELECT * FROM model.run_params")
+        apply_disclosure(con, "work.kpi_cells", "marts.kpi", threshold, protection)
+        build_survival(con, threshold)
+        findings = audit_counts(con, "kpi", protection) + audit_survival(con, threshold)
+        assert findings == [], [str(f) for f in findings[:5]]
         # Primary suppression holds everywhere, and nothing suppressed shows a figure.
         assert con.execute(
-            f"""SELECT count(*) FROM published
+            f"""SELECT count(*) FROM marts.kpi
                 WHERE (NOT suppressed AND kpi = 'needs_identified' AND numerator < {threshold})
                    OR (suppressed AND coalesce(numerator, denominator, value) IS NOT NULL)"""
         ).fetchone() == (0,)

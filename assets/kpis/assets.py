@@ -1,16 +1,26 @@
 """KPI assets: the helper relations, the KPI mart with disclosure control and its catalogue,
 SIP-kollen, survival, overdue follow-ups and the run's parameters, each written to `marts.*`."""
 
-from dagster import AssetCheckSpec, AssetKey, MaterializeResult, asset
+from dagster import (
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetCheckSpec,
+    AssetKey,
+    MaterializeResult,
+    MetadataValue,
+    asset,
+)
 from dagster_duckdb import DuckDBResource
 
 from assets.expectations import check_result
+from assets.kpis.audit import audit_published
 from assets.kpis.catalogue import build_kpi_catalogue
 from assets.kpis.checks import BLOCKING_CHECKS
 from assets.kpis.disclosure import apply_disclosure
 from assets.kpis.engine import HELPERS, build_helpers, build_kpi_cells
 from assets.kpis.sipkollen import build_comments_mart, build_sipkollen_mart
 from assets.kpis.survival import build_survival
+from assets.resources import SipSettings
 from assets.run_params import read_run_params
 from data_contracts.contracts import ENTITIES
 
@@ -51,12 +61,12 @@ HELPER_DEPS = [AssetKey("kpi_helpers"), RUN_PARAMS, *MODEL]
         for name, check in BLOCKING_CHECKS.items()
     ],
 )
-def kpi_mart(duckdb: DuckDBResource) -> MaterializeResult:
+def kpi_mart(duckdb: DuckDBResource, sip: SipSettings) -> MaterializeResult:
     with duckdb.get_connection() as con:
         threshold = read_run_params(con).suppression_threshold
         cells = build_kpi_cells(con)
         con.execute("CREATE SCHEMA IF NOT EXISTS marts")
-        apply_disclosure(con, "work.kpi_cells", "marts.kpi", threshold)
+        apply_disclosure(con, "work.kpi_cells", "marts.kpi", threshold, sip.protection_level)
         codes = build_kpi_catalogue(con)
         suppressed = con.execute("SELECT count(*) FILTER (suppressed) FROM marts.kpi").fetchone()[0]
         results = [check_result(name, check(con), True) for name, check in BLOCKING_CHECKS.items()]
@@ -89,10 +99,10 @@ def overdue_follow_ups(duckdb: DuckDBResource) -> MaterializeResult:
     deps=[RUN_PARAMS, AssetKey("model_sipkollen")],
     description="SIP-kollen positive shares with Wilson intervals per question (marts.sipkollen).",
 )
-def sipkollen_mart(duckdb: DuckDBResource) -> MaterializeResult:
+def sipkollen_mart(duckdb: DuckDBResource, sip: SipSettings) -> MaterializeResult:
     with duckdb.get_connection() as con:
         params = read_run_params(con)
-        rows = build_sipkollen_mart(con, params.suppression_threshold)
+        rows = build_sipkollen_mart(con, params.suppression_threshold, sip.protection_level)
         comments = build_comments_mart(con, params.suppression_threshold, params.show_comments)
     return MaterializeResult(metadata={"rows": rows, "comments_shown": comments})
 
@@ -127,6 +137,45 @@ def run_info(duckdb: DuckDBResource) -> MaterializeResult:
     return MaterializeResult(metadata={"as_of": str(as_of)})
 
 
+AUDITED_MARTS = ("kpi_mart", "sipkollen_mart", "time_to_meeting_survival", "run_info")
+
+
+AUDIT_CHECK = "no_suppressed_count_recoverable"
+
+
+@asset(
+    group_name="kpi",
+    kinds={"duckdb", "scipy"},
+    deps=[AssetKey(key) for key in AUDITED_MARTS],
+    description="Disclosure audit: what the published marts leave open of every hidden count.",
+    check_specs=[
+        AssetCheckSpec(
+            AUDIT_CHECK,
+            asset="disclosure_audit",
+            blocking=True,
+            description="No suppressed count can be recovered, or narrowed below the protection "
+            "level, from the published marts; blocks the serving swap and exports otherwise.",
+        )
+    ],
+)
+def disclosure_audit(duckdb: DuckDBResource, sip: SipSettings) -> MaterializeResult:
+    with duckdb.get_connection() as con:
+        threshold = read_run_params(con).suppression_threshold
+        findings = audit_published(con, threshold, sip.protection_level)
+    listed = MetadataValue.md("\n".join(f"- {f}" for f in findings[:50]) or "(none)")
+    return MaterializeResult(
+        metadata={"findings": len(findings)},
+        check_results=[
+            AssetCheckResult(
+                check_name=AUDIT_CHECK,
+                passed=not findings,
+                severity=AssetCheckSeverity.ERROR,
+                metadata={"findings": len(findings), "first_findings": listed},
+            )
+        ],
+    )
+
+
 kpi_stage_assets = [
     kpi_helpers,
     kpi_mart,
@@ -134,4 +183,5 @@ kpi_stage_assets = [
     sipkollen_mart,
     time_to_meeting_survival,
     run_info,
+    disclosure_audit,
 ]

@@ -1,110 +1,187 @@
-"""Disclosure control (SPEC §5): primary and complementary suppression of KPI cells.
+"""Disclosure control (SPEC §5) on the underlying counts behind every published figure.
 
-Primary: a count below the threshold; a share or rate whose denominator is below it, or whose
-numerator is a small non-zero count; a quantile over fewer values than the threshold.
-Complementary: a group of sibling cells that add up to a published total (the values of one
-dimension, for a KPI, period and grain; the members of a family such as the closure reasons
-under `plans_closed`; the months of a quarter and the quarters of a year, for KPIs that add up
-over time) may not have exactly one suppressed member, or that member could be recovered by
-subtraction; the smallest published sibling is suppressed too (or the total, when no sibling is
-published), repeated until no group has a lone suppression. Suppressed cells keep their row
-with NULL figures.
+Each published row reveals one or two counts (`linkage.py`). A count is hidden everywhere it
+appears: a row is suppressed when any count it reveals is hidden.
+
+Primary: a count from 1 to threshold-1 is hidden (so is every share, rate or quantile that
+reveals it as numerator, denominator or n).
+Complementary: every linear relation among the counts (dimension values to the overall count,
+family members to their total, months to quarters to years; `linkage.relations_sql`) that holds
+a hidden count must leave it open. A relation with exactly one hidden count would give it away
+by subtraction; a relation whose total is published must hide members that add up to at least
+the protection level, or the hidden members are pinned to a narrow range. Such a relation gets
+its smallest published member hidden too (a non-zero one first), or its total when no member is
+left; this repeats until no relation needs more. A count that no published row shows any more
+(every row revealing it was suppressed for another of its counts) counts as hidden: it helps
+protect its neighbours and costs nothing. A total whose members are hidden in twos or more is
+not suppressed for their sake. `audit.py` checks the result independently with linear
+programming over everything published.
 """
 
 from __future__ import annotations
 
 import duckdb
+import numpy as np
+from scipy import sparse
 
-ADDITIVE_KINDS = "('count', 'share', 'rate')"
-MAX_ROUNDS = 100
+from assets.kpis.audit import count_ranges, whole_width
+from assets.kpis.linkage import relations_sql, reveals_sql
 
-
-def _primary_sql(threshold: int) -> str:
-    return f"""
-        CASE kind
-            WHEN 'count' THEN numerator < {threshold}
-            WHEN 'quantile' THEN denominator < {threshold}
-            ELSE denominator < {threshold} OR (numerator > 0 AND numerator < {threshold})
-        END
-    """
+AS_OF = "(SELECT as_of FROM model.run_params)"
 
 
-# Sibling groups: (partition of the siblings, condition for a cell to be a sibling,
-# join from a sibling to its total).
-_GROUPS = (
-    (
-        "period_grain, period_start, kpi, dimension",
-        "dimension <> 'all'",
-        "t.period_grain = s.period_grain AND t.period_start = s.period_start "
-        "AND t.kpi = s.kpi AND t.dimension = 'all'",
-    ),
-    (
-        "period_grain, period_start, dimension, dimension_value, family",
-        "family IS NOT NULL",
-        "t.period_grain = s.period_grain AND t.period_start = s.period_start "
-        "AND t.dimension = s.dimension AND t.dimension_value = s.dimension_value "
-        "AND t.kpi = s.family_total_kpi",
-    ),
-    *(
-        (
-            f"date_trunc('{total}', period_start), dimension, dimension_value, kpi",
-            f"period_grain = '{part}' AND additive_over_time",
-            f"t.period_grain = '{total}' "
-            f"AND t.period_start = date_trunc('{total}', s.period_start) "
-            "AND t.dimension = s.dimension AND t.dimension_value = s.dimension_value "
-            "AND t.kpi = s.kpi",
-        )
-        for part, total in (("month", "quarter"), ("quarter", "year"))
-    ),
-)
+def _matrix(rows: np.ndarray, cols: np.ndarray, data: np.ndarray, shape) -> sparse.csr_matrix:
+    return sparse.csr_matrix((data, (rows, cols)), shape=shape)
 
 
-def _complementary_round(con: duckdb.DuckDBPyConnection) -> int:
-    """In every group with a lone suppression under a published total, suppress the smallest
-    published sibling, or the total itself when no sibling is published (a lone sibling of a
-    published total would otherwise equal the total minus nothing)."""
-    changed = 0
-    for partition, sibling, total_join in _GROUPS:
+class _Counts:
+    """The counts of one mart, the rows that reveal them and the relations among them."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, source: str, mart: str) -> None:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _reveals AS {reveals_sql(source, mart, AS_OF)}")
         con.execute(
-            f"""
-            CREATE OR REPLACE TEMP TABLE _to_suppress AS
-            WITH s AS (
-                SELECT c.rowid AS id, c.*,
-                       count(*) FILTER (suppressed) OVER w AS n_suppressed,
-                       count(*) FILTER (NOT suppressed) OVER w AS n_published,
-                       row_number() OVER (
-                           PARTITION BY {partition}
-                           ORDER BY suppressed, coalesce(denominator, numerator), numerator, kpi,
-                                    dimension_value, period_start
-                       ) AS size_rank
-                FROM _cells AS c
-                WHERE {sibling} AND kind IN {ADDITIVE_KINDS}
-                WINDOW w AS (PARTITION BY {partition})
-            )
-            SELECT CASE WHEN s.n_published = 0 THEN t.rowid ELSE s.id END AS id
-            FROM s JOIN _cells AS t ON {total_join}
-            WHERE s.n_suppressed = 1 AND NOT t.suppressed AND s.size_rank = 1
+            """
+            CREATE OR REPLACE TEMP TABLE _counts AS
+            SELECT (row_number() OVER (ORDER BY name, grain, period, dimension, dimension_value)
+                    - 1)::BIGINT AS count_id, *
+            FROM (SELECT name, grain, period, dimension, dimension_value,
+                         min(value) AS value, max(value) AS other_value
+                  FROM _reveals GROUP BY name, grain, period, dimension, dimension_value)
             """
         )
-        changed += con.execute(
-            "UPDATE _cells SET suppressed = true WHERE rowid IN (SELECT id FROM _to_suppress)"
-        ).fetchone()[0]
-    return changed
+        clash = con.execute(
+            "SELECT name, grain, period, dimension, dimension_value, value, other_value "
+            "FROM _counts WHERE value IS DISTINCT FROM other_value LIMIT 1"
+        ).fetchone()
+        if clash:  # two figures said to show one count differ: the linkage model is wrong
+            raise ValueError(f"figures linked to one count disagree: {clash}")
+        self.values = con.execute("SELECT value FROM _counts ORDER BY count_id").fetchnumpy()[
+            "value"
+        ]
+        self.values = np.nan_to_num(np.asarray(self.values, dtype=float)).astype(np.int64)
+        n = len(self.values)
+        links = con.execute(
+            "SELECT r.row_id, c.count_id FROM _reveals AS r JOIN _counts AS c "
+            "USING (name, grain, period, dimension, dimension_value)"
+        ).fetchnumpy()
+        self.row_ids = np.unique(links["row_id"])
+        row_index = np.searchsorted(self.row_ids, links["row_id"])
+        self.reveal = _matrix(
+            row_index, links["count_id"], np.ones(len(row_index)), (len(self.row_ids), n)
+        )
+        relations = con.execute(
+            f"SELECT dense_rank() OVER (ORDER BY relation) - 1 AS relation, count_id, "
+            f"coefficient FROM ({relations_sql('_counts')})"
+        ).fetchnumpy()
+        shape = (int(relations["relation"].max()) + 1 if n and len(relations["relation"]) else 0, n)
+        self.relations = _matrix(
+            relations["relation"], relations["count_id"], relations["coefficient"], shape
+        )
+
+    def hidden_given(self, decided: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Rows suppressed for the decided counts, and every count no published row shows."""
+        suppressed_rows = self.reveal @ decided.astype(np.int64) > 0
+        shown = self.reveal.T @ (~suppressed_rows).astype(np.int64) > 0
+        return ~shown, suppressed_rows
+
+
+def _needs_more(
+    coefficients: np.ndarray, hidden: np.ndarray, values: np.ndarray, protection
+) -> bool:
+    """A relation leaves too little room: one hidden count alone, or hidden members under a
+    published total that add up to less than the protection level."""
+    n_hidden = int(hidden.sum())
+    if n_hidden == 1:
+        return True
+    total_published = not hidden[coefficients < 0].any()
+    return n_hidden >= 2 and total_published and values[hidden].sum() < protection
+
+
+def complementary(counts: _Counts, decided: np.ndarray, protection: int) -> np.ndarray:
+    """Hide more counts until no relation gives a hidden one away (see the module docstring)."""
+    matrix, values = counts.relations, counts.values
+    hidden, _ = counts.hidden_given(decided)
+    while True:
+        n_hidden = abs(matrix) @ hidden.astype(np.int64)
+        hidden_sum = (matrix > 0).astype(np.int64) @ np.where(hidden, values, 0)
+        total_hidden = (matrix < 0).astype(np.int64) @ hidden.astype(np.int64) > 0
+        suspects = np.flatnonzero(
+            (n_hidden == 1) | ((n_hidden >= 2) & ~total_hidden & (hidden_sum < protection))
+        )
+        if suspects.size == 0:
+            return decided
+        for relation in suspects:
+            span = slice(matrix.indptr[relation], matrix.indptr[relation + 1])
+            cols, coefficients = matrix.indices[span], matrix.data[span]
+            if not _needs_more(coefficients, hidden[cols], values[cols], protection):
+                continue  # an earlier pick of this round fixed it
+            open_members = cols[(coefficients > 0) & ~hidden[cols]]
+            if open_members.size:
+                pick = open_members[
+                    np.lexsort((open_members, values[open_members], values[open_members] == 0))[0]
+                ]
+            else:
+                pick = cols[coefficients < 0][0]
+            decided[pick] = hidden[pick] = True
+        hidden, _ = counts.hidden_given(decided)
+
+
+def _widen(counts: _Counts, decided: np.ndarray, protection: int) -> np.ndarray:
+    """Where the relations together still pin a hidden count to a range narrower than the
+    protection level (which the per-relation rule cannot see), hide the smallest published
+    count of one of its relations too, and check the components that changed again."""
+    matrix, values = counts.relations.tocsc(), counts.values
+    focus = None
+    while True:
+        hidden, _ = counts.hidden_given(decided)
+        ranges = count_ranges(~hidden, values, counts.relations, protection, focus)
+        weak = [i for i, (low, high) in ranges.items() if not whole_width(low, high) >= protection]
+        if not weak:
+            return decided
+        progress = decided.sum()
+        before = hidden.copy()
+        for count in weak:
+            relations = matrix.indices[matrix.indptr[count] : matrix.indptr[count + 1]]
+            members = np.unique(counts.relations[relations].indices)
+            open_members = members[~hidden[members]]
+            if open_members.size == 0:
+                continue  # nothing left to hide around it; the audit will name it
+            pick = open_members[
+                np.lexsort((open_members, values[open_members], values[open_members] == 0))[0]
+            ]
+            decided[pick] = hidden[pick] = True
+        if decided.sum() == progress:
+            return decided
+        decided = complementary(counts, decided, protection)
+        hidden, _ = counts.hidden_given(decided)
+        focus = np.flatnonzero(hidden & ~before)
 
 
 def apply_disclosure(
-    con: duckdb.DuckDBPyConnection, source: str, target: str, threshold: int
+    con: duckdb.DuckDBPyConnection,
+    source: str,
+    target: str,
+    threshold: int,
+    protection: int | None = None,
+    mart: str = "kpi",
 ) -> None:
-    """Read cells shaped like `work.kpi_cells` from `source`; write SPEC §6 rows to `target`."""
+    """Read cells shaped like `work.kpi_cells` from `source`; write SPEC §6 rows to `target`.
+    `protection` (default threshold - 1) is the least sum of hidden members under a published
+    total."""
+    protection = threshold - 1 if protection is None else protection
+    counts = _Counts(con, source, mart)
+    decided = (counts.values > 0) & (counts.values < threshold)
+    decided = _widen(counts, complementary(counts, decided, protection), protection)
+    _, suppressed_rows = counts.hidden_given(decided)
+    con.execute("CREATE OR REPLACE TEMP TABLE _suppressed (row_id BIGINT)")
+    suppressed_ids = counts.row_ids[suppressed_rows]  # noqa: F841 - read by DuckDB below
+    con.execute("INSERT INTO _suppressed SELECT unnest($1::BIGINT[])", [suppressed_ids.tolist()])
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE _cells AS "
-        f"SELECT *, coalesce({_primary_sql(threshold)}, false) AS suppressed FROM {source}"
+        f"""
+        CREATE OR REPLACE TEMP TABLE _cells AS
+        SELECT c.*, c.rowid IN (SELECT row_id FROM _suppressed) AS suppressed FROM {source} AS c
+        """
     )
-    for _ in range(MAX_ROUNDS):
-        if _complementary_round(con) == 0:
-            break
-    else:  # pragma: no cover - a safety net: never publish an unfinished suppression
-        raise RuntimeError("complementary suppression did not converge")
     con.execute(
         f"""
         CREATE OR REPLACE TABLE {target} AS
@@ -117,4 +194,6 @@ def apply_disclosure(
         ORDER BY kpi, period_grain, period_start, dimension, dimension_value
         """
     )
-    con.execute("DROP TABLE _cells")
+    con.execute(
+        "DROP TABLE _cells; DROP TABLE _suppressed; DROP TABLE _reveals; DROP TABLE _counts"
+    )

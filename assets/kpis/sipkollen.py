@@ -21,7 +21,9 @@ def _codes(predicate) -> str:
     return ", ".join(quote_literal(c) for c in codes) or "NULL"
 
 
-def build_sipkollen_mart(con: duckdb.DuckDBPyConnection, threshold: int) -> int:
+def build_sipkollen_mart(
+    con: duckdb.DuckDBPyConnection, threshold: int, protection: int | None = None
+) -> int:
     survey = load_survey()
     questions = ", ".join(q.id for q in survey.questions)
     dims = ", ".join(f"coalesce({d}, 'unknown') AS {d}" for d in SURVEY_DIMENSIONS)
@@ -64,7 +66,14 @@ def build_sipkollen_mart(con: duckdb.DuckDBPyConnection, threshold: int) -> int:
         GROUP BY GROUPING SETS ({sets})
         """
     )
-    apply_disclosure(con, "work.sipkollen_cells", "work.sipkollen_disclosed", threshold)
+    apply_disclosure(
+        con,
+        "work.sipkollen_cells",
+        "work.sipkollen_disclosed",
+        threshold,
+        protection,
+        mart="sipkollen",
+    )
     con.execute("CREATE SCHEMA IF NOT EXISTS marts")
     wilson = (
         f"(value + {Z}^2 / (2 * denominator)) / (1 + {Z}^2 / denominator)",

@@ -3,14 +3,46 @@
 Population: plans with consent given and need identified on or before the as-of date. The event
 is the initial meeting held; a plan still waiting is censored at the as-of date, and a plan closed
 or withdrawn before any meeting is censored at its closing date. Overall and by every dimension.
-Days at which fewer plans than the threshold are still at risk are suppressed (SPEC §5).
+
+Disclosure-safe (SPEC §5): days are merged into steps so that every count a reader can form
+from the rows is 0 or at least the threshold: each step carries at least threshold events, the
+plans censored between two steps (at risk minus events minus the next step's at risk) and the
+plans left after the last step are none or at least the threshold, and no step starts with fewer
+than threshold plans at risk (the curve ends there). The survival of a step is the previous one
+times (1 - events / at risk), from the published figures alone. A curve whose population is
+hidden while the overall curve shows its own would give it away by subtraction when it is the
+only hidden value of its dimension, so the next-smallest curve of that dimension is hidden too.
 """
 
 from __future__ import annotations
 
 import duckdb
+import pandas as pd
 
 from data_contracts.contracts import KPI_DIMENSIONS
+
+
+def _safe(count: int, threshold: int) -> bool:
+    return count == 0 or count >= threshold
+
+
+def merged_steps(days: list[tuple[int, int, int]], threshold: int) -> list[tuple]:
+    """(day, at_risk, events, survival) steps from (day, events, leaving) rows in day order."""
+    at_risk = sum(leaving for _, _, leaving in days)
+    steps, survival, events, leaving = [], 1.0, 0, 0
+    for day, day_events, day_leaving in days:
+        if at_risk < threshold:
+            break
+        events, leaving = events + day_events, leaving + day_leaving
+        if (
+            events >= threshold
+            and _safe(leaving - events, threshold)
+            and _safe(at_risk - leaving, threshold)
+        ):
+            survival *= 1 - events / at_risk
+            steps.append((day, at_risk, events, survival))
+            at_risk, events, leaving = at_risk - leaving, 0, 0
+    return steps
 
 
 def build_survival(con: duckdb.DuckDBPyConnection, threshold: int) -> int:
@@ -18,9 +50,8 @@ def build_survival(con: duckdb.DuckDBPyConnection, threshold: int) -> int:
         ["SELECT 'all' AS dimension, 'all' AS dimension_value, day, event FROM t"]
         + [f"SELECT '{d}', {d}, day, event FROM t" for d in KPI_DIMENSIONS]
     )
-    con.execute(
+    per_day = con.execute(
         f"""
-        CREATE OR REPLACE TABLE marts.time_to_meeting_survival AS
         WITH t AS (
             SELECT d.*,
                    CASE WHEN i.held_date IS NOT NULL THEN i.held_date
@@ -32,32 +63,42 @@ def build_survival(con: duckdb.DuckDBPyConnection, threshold: int) -> int:
             LEFT JOIN work.initial_meetings AS i USING (sip_id)
             CROSS JOIN model.run_params AS rp
             WHERE p.consent_status = 'given' AND p.need_identified_date <= rp.as_of
-        ),
-        per_day AS (
-            SELECT dimension, dimension_value, day, count(*) FILTER (event) AS events,
-                   count(*) AS leaving
-            FROM ({long}) GROUP BY ALL
-        ),
-        risk AS (
-            SELECT *, sum(leaving) OVER (PARTITION BY dimension, dimension_value ORDER BY day DESC)
-                      AS at_risk
-            FROM per_day
-        ),
-        curve AS (
-            SELECT dimension, dimension_value, day::INTEGER AS day, at_risk::BIGINT AS at_risk,
-                   events::BIGINT AS events,
-                   CASE WHEN bool_or(events = at_risk) OVER w THEN 0.0
-                        ELSE exp(sum(ln(1.0 - events / at_risk)) OVER w) END AS survival
-            FROM risk
-            WINDOW w AS (PARTITION BY dimension, dimension_value ORDER BY day)
         )
-        SELECT dimension, dimension_value, day,
-               CASE WHEN at_risk >= {threshold} THEN at_risk END AS at_risk,
-               CASE WHEN at_risk >= {threshold} THEN events END AS events,
-               CASE WHEN at_risk >= {threshold} THEN survival END AS survival,
-               at_risk < {threshold} AS suppressed
-        FROM curve
+        SELECT dimension, dimension_value, day::INTEGER AS day, count(*) FILTER (event),
+               count(*)
+        FROM ({long}) GROUP BY dimension, dimension_value, day
         ORDER BY dimension, dimension_value, day
         """
+    ).fetchall()
+    curves: dict[tuple[str, str], list] = {}
+    for dimension, value, day, events, leaving in per_day:
+        curves.setdefault((dimension, value), []).append((day, events, leaving))
+    steps = {curve: merged_steps(days, threshold) for curve, days in curves.items()}
+    population = {curve: sum(n for _, _, n in days) for curve, days in curves.items()}
+    if steps.get(("all", "all")):
+        for dimension in KPI_DIMENSIONS:
+            values = [c for c in curves if c[0] == dimension]
+            if sum(not steps[c] for c in values) == 1:
+                shown = [c for c in values if steps[c]]
+                steps[min(shown, key=lambda c: (population[c], c))] = []
+    frame = pd.DataFrame(
+        [(*curve, *step, False) for curve, rows in steps.items() for step in rows],
+        columns=[
+            "dimension",
+            "dimension_value",
+            "day",
+            "at_risk",
+            "events",
+            "survival",
+            "suppressed",
+        ],
     )
-    return con.execute("SELECT count(*) FROM marts.time_to_meeting_survival").fetchone()[0]
+    con.execute(
+        """
+        CREATE OR REPLACE TABLE marts.time_to_meeting_survival AS
+        SELECT dimension, dimension_value, day::INTEGER AS day, at_risk::BIGINT AS at_risk,
+               events::BIGINT AS events, survival::DOUBLE AS survival, suppressed
+        FROM frame ORDER BY dimension, dimension_value, day
+        """
+    )
+    return len(frame)

@@ -17,6 +17,8 @@ MART_ASSET_KEYS = [
         "sipkollen_mart",
         "time_to_meeting_survival",
         "data_quality_marts",
+        # the blocking disclosure check on it must pass before anything is published
+        "disclosure_audit",
     )
 ]
 
