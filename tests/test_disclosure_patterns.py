@@ -17,7 +17,7 @@ import duckdb
 import pytest
 
 from assets.kpis.disclosure import apply_disclosure
-from assets.kpis.engine import build_kpi_cells
+from assets.kpis.engine import build_helpers, build_kpi_cells
 from tests.test_kpis import build_model
 
 # Figures that reveal a count of another KPI (SPEC §5: "one underlying count appears in
@@ -227,6 +227,7 @@ def over_suppression_region() -> dict:
 def test_a_total_with_two_suppressed_members_stays_published():
     with duckdb.connect() as con:
         build_model(con, over_suppression_region(), as_of=AS_OF)
+        build_helpers(con)
         build_kpi_cells(con)
         apply_disclosure(con, "work.kpi_cells", "published", 5)
         rows = con.execute(

@@ -174,7 +174,7 @@ def apply_disclosure(
     decided = _widen(counts, complementary(counts, decided, protection), protection)
     _, suppressed_rows = counts.hidden_given(decided)
     con.execute("CREATE OR REPLACE TEMP TABLE _suppressed (row_id BIGINT)")
-    suppressed_ids = counts.row_ids[suppressed_rows]  # noqa: F841 - read by DuckDB below
+    suppressed_ids = counts.row_ids[suppressed_rows]
     con.execute("INSERT INTO _suppressed SELECT unnest($1::BIGINT[])", [suppressed_ids.tolist()])
     con.execute(
         f"""
