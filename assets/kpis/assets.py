@@ -66,12 +66,13 @@ def kpi_mart(duckdb: DuckDBResource, sip: SipSettings) -> MaterializeResult:
         threshold = read_run_params(con).suppression_threshold
         cells = build_kpi_cells(con)
         con.execute("CREATE SCHEMA IF NOT EXISTS marts")
-        apply_disclosure(con, "work.kpi_cells", "marts.kpi", threshold, sip.protection_level)
+        shares = apply_disclosure(
+            con, "work.kpi_cells", "marts.kpi", threshold, sip.protection_level
+        )
         codes = build_kpi_catalogue(con)
-        suppressed = con.execute("SELECT count(*) FILTER (suppressed) FROM marts.kpi").fetchone()[0]
         results = [check_result(name, check(con), True) for name, check in BLOCKING_CHECKS.items()]
     return MaterializeResult(
-        metadata={"cells": cells, "suppressed": suppressed, "codes": codes},
+        metadata={"cells": cells, **shares, "codes": codes},
         check_results=results,
     )
 

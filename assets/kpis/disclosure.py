@@ -164,13 +164,15 @@ def apply_disclosure(
     threshold: int,
     protection: int | None = None,
     mart: str = "kpi",
-) -> None:
-    """Read cells shaped like `work.kpi_cells` from `source`; write SPEC §6 rows to `target`.
+) -> dict[str, int]:
+    """Read cells shaped like `work.kpi_cells` from `source`; write SPEC §6 rows to `target`;
+    return how many rows there are and how many were suppressed, primary and complementary.
     `protection` (default threshold - 1) is the least sum of hidden members under a published
     total."""
     protection = threshold - 1 if protection is None else protection
     counts = _Counts(con, source, mart)
     decided = (counts.values > 0) & (counts.values < threshold)
+    _, primary_rows = counts.hidden_given(decided)
     decided = _widen(counts, complementary(counts, decided, protection), protection)
     _, suppressed_rows = counts.hidden_given(decided)
     con.execute("CREATE OR REPLACE TEMP TABLE _suppressed (row_id BIGINT)")
@@ -197,3 +199,8 @@ def apply_disclosure(
     con.execute(
         "DROP TABLE _cells; DROP TABLE _suppressed; DROP TABLE _reveals; DROP TABLE _counts"
     )
+    return {
+        "rows": int(con.execute(f"SELECT count(*) FROM {target}").fetchone()[0]),
+        "suppressed_primary": int(primary_rows.sum()),
+        "suppressed_complementary": int(suppressed_rows.sum() - primary_rows.sum()),
+    }
