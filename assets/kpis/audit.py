@@ -158,6 +158,12 @@ def _relation_ranges(equalities: sparse.csr_matrix, rhs: np.ndarray):
     return low, high
 
 
+def protected(low: float, high: float, protection: int) -> bool:
+    """A hidden count is safe when its range is at least `protection` whole numbers wide, or
+    when it can only be 0 (a zero is not small, and is published like any other figure)."""
+    return high <= SLACK or whole_width(low, high) >= protection
+
+
 def whole_width(low: float, high: float) -> float:
     """How many whole numbers apart the ends of a range are."""
     if math.isinf(high):
@@ -241,7 +247,7 @@ def audit_counts(con: duckdb.DuckDBPyConnection, mart: str, protection: int) -> 
             findings.append(Finding(mart, counts[index][3], low, high, "figures contradict"))
             continue
         width = whole_width(low, high)
-        if width < protection:
+        if not protected(low, high, protection):
             reason = "determined" if width <= 0 else f"narrower than {protection}"
             findings.append(Finding(mart, counts[index][3], low, high, reason))
     return findings
