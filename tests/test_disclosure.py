@@ -86,7 +86,7 @@ def test_audit_finds_no_suppressed_count_open_to_arithmetic(
         con.execute("CREATE TABLE marts.run_info AS SELECT * FROM model.run_params")
         apply_disclosure(con, "work.kpi_cells", "marts.kpi", threshold, protection)
         build_survival(con, threshold)
-        findings = audit_counts(con, "kpi", protection) + audit_survival(con, threshold)
+        findings = audit_counts(con, "kpi", threshold, protection) + audit_survival(con, threshold)
         assert findings == [], [str(f) for f in findings[:5]]
         # Primary suppression holds everywhere, and nothing suppressed shows a figure.
         assert con.execute(

@@ -126,6 +126,29 @@ def complementary(counts: _Counts, decided: np.ndarray, protection: int) -> np.n
         hidden, _ = counts.hidden_given(decided)
 
 
+def _nearest_published(
+    relations: sparse.csr_matrix,
+    by_count: sparse.csc_matrix,
+    hidden: np.ndarray,
+    values: np.ndarray,
+    count: int,
+) -> int | None:
+    """The smallest published count (a non-zero one first) among those sharing a relation with
+    `count`; where all of those are hidden too, among those one relation further out, and so on
+    (a hidden group can be pinned by a published figure several relations away)."""
+    reached = np.array([count])
+    while True:
+        rows = np.unique(by_count[:, reached].indices)
+        members = np.unique(relations[rows].indices)
+        open_members = members[~hidden[members]]
+        if open_members.size:
+            order = np.lexsort((open_members, values[open_members], values[open_members] == 0))
+            return int(open_members[order[0]])
+        if members.size == reached.size:
+            return None
+        reached = members
+
+
 def _widen(counts: _Counts, decided: np.ndarray, protection: int) -> np.ndarray:
     """Where the relations together still pin a hidden count to a range narrower than the
     protection level (which the per-relation rule cannot see), hide the smallest published
@@ -141,15 +164,9 @@ def _widen(counts: _Counts, decided: np.ndarray, protection: int) -> np.ndarray:
         progress = decided.sum()
         before = hidden.copy()
         for count in weak:
-            relations = matrix.indices[matrix.indptr[count] : matrix.indptr[count + 1]]
-            members = np.unique(counts.relations[relations].indices)
-            open_members = members[~hidden[members]]
-            if open_members.size == 0:
-                continue  # nothing left to hide around it; the audit will name it
-            pick = open_members[
-                np.lexsort((open_members, values[open_members], values[open_members] == 0))[0]
-            ]
-            decided[pick] = hidden[pick] = True
+            pick = _nearest_published(counts.relations, matrix, hidden, values, count)
+            if pick is not None:  # else nothing is left to hide; the audit will name it
+                decided[pick] = hidden[pick] = True
         if decided.sum() == progress:
             return decided
         decided = complementary(counts, decided, protection)

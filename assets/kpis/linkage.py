@@ -12,8 +12,8 @@ missing row means zero): the values of a dimension add up to the overall count; 
 (deviation types, closure reasons, attendance by organisation) add up to their total; months add
 up to quarters and quarters to years for counts of events.
 
-Both the suppression (`disclosure.py`) and the independent audit (`audit.py`) describe the
-published tables with this one model; neither depends on the other.
+This is the suppression's model (`disclosure.py`). The audit (`audit.py`) states the links
+again on its own, from SPEC, so a link missing here is caught there.
 """
 
 from __future__ import annotations
