@@ -24,7 +24,7 @@ import duckdb
 import numpy as np
 from scipy import sparse
 
-from assets.kpis.audit import count_ranges, protected
+from assets.kpis.audit import LP_LIMIT, count_ranges, protected
 from assets.kpis.linkage import relations_sql, reveals_sql
 
 AS_OF = "(SELECT as_of FROM model.run_params)"
@@ -157,7 +157,7 @@ def _widen(counts: _Counts, decided: np.ndarray, protection: int) -> np.ndarray:
     focus = None
     while True:
         hidden, _ = counts.hidden_given(decided)
-        ranges = count_ranges(~hidden, values, counts.relations, protection, focus)
+        ranges = count_ranges(~hidden, values, counts.relations, protection, focus, LP_LIMIT)
         weak = [i for i, (low, high) in ranges.items() if not protected(low, high, protection)]
         if not weak:
             return decided
