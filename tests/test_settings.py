@@ -251,6 +251,18 @@ def test_suppression_threshold_sets_the_smallest_count(route, monkeypatch, base,
     assert _smallest_count(changed.serving_path) == 2
 
 
+@shows("protection_level")
+def test_protection_level_widens_what_hidden_counts_are_left(
+    route, monkeypatch, base, demo_pipeline
+):
+    suppressed = "SELECT count(*) FILTER (suppressed) FROM marts.kpi"
+    changed = replace(base, protection_level=12)
+    rerun(route, monkeypatch, changed, base, [*KPI, *publish()])
+    assert scalar(changed.serving_path, suppressed) > scalar(
+        demo_pipeline.settings.serving_path, suppressed
+    )
+
+
 @shows("show_comments")
 def test_show_comments_publishes_the_comments(route, monkeypatch, base, demo_pipeline) -> None:
     comments = "SELECT count(*) FROM marts.sipkollen_comments"
