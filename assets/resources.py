@@ -18,7 +18,7 @@ class SipSettings(ConfigurableResource):
     meeting_target_days: int
     follow_up_tolerance_days: int
     suppression_threshold: int
-    protection_level: int
+    protection_level: str = ""  # blank: follows the threshold
     show_comments: bool
     memory_limit: str
     quarantine_share_limit: float

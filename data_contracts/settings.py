@@ -43,6 +43,10 @@ def _whole_number(raw: str) -> int:
     return int(raw)
 
 
+def _optional_whole_number(raw: str) -> int | None:
+    return int(raw) if raw.strip() else None
+
+
 def _boolean(raw: str) -> bool:
     word = raw.strip().lower()
     if word in {"1", "true", "yes", "ja", "on"}:
@@ -75,7 +79,7 @@ _PARSERS: dict[str, Callable[[str], object]] = {
     "meeting_target_days": _whole_number,
     "follow_up_tolerance_days": _whole_number,
     "suppression_threshold": _whole_number,
-    "protection_level": _whole_number,
+    "protection_level": _optional_whole_number,
     "show_comments": _boolean,
     "memory_limit": str,
     "quarantine_share_limit": _share,
@@ -117,6 +121,13 @@ class PublishedFiles:
 CURRENT_VERSION = "current"
 
 
+def protection_level_for(threshold: int, configured: int | None = None) -> int:
+    """The protection level in force: the configured one, or by default as many values as the
+    threshold hides (1 to threshold - 1: 4 at 5, 1 at 2), so a region that lowers or raises the
+    threshold gets protection to match. Never below 1: a determined count always fails."""
+    return max(threshold - 1, 1) if configured is None else configured
+
+
 class SettingsError(ValueError):
     """A setting has a value that cannot be read; the message names the variable."""
 
@@ -130,9 +141,9 @@ class Settings:
     meeting_target_days: int = 30
     follow_up_tolerance_days: int = 14
     suppression_threshold: int = 5
-    # The least width an attacker's range for a suppressed count may have (SPEC §5 audit):
-    # by default as wide as the counts the threshold hides (1-4).
-    protection_level: int = 4
+    # The least width an attacker's range for a suppressed count may have (SPEC §5 audit);
+    # unset, it follows the threshold (`protection_level_for`).
+    protection_level: int | None = None
     show_comments: bool = False
     # Two cores and a 4 GiB budget for the whole pipeline: DuckDB spills to disk beyond this.
     memory_limit: str = "3GB"

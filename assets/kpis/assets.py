@@ -67,7 +67,7 @@ def kpi_mart(duckdb: DuckDBResource, sip: SipSettings) -> MaterializeResult:
         cells = build_kpi_cells(con)
         con.execute("CREATE SCHEMA IF NOT EXISTS marts")
         shares = apply_disclosure(
-            con, "work.kpi_cells", "marts.kpi", threshold, sip.protection_level
+            con, "work.kpi_cells", "marts.kpi", threshold, sip.get().protection_level
         )
         codes = build_kpi_catalogue(con)
         results = [check_result(name, check(con), True) for name, check in BLOCKING_CHECKS.items()]
@@ -103,7 +103,7 @@ def overdue_follow_ups(duckdb: DuckDBResource) -> MaterializeResult:
 def sipkollen_mart(duckdb: DuckDBResource, sip: SipSettings) -> MaterializeResult:
     with duckdb.get_connection() as con:
         params = read_run_params(con)
-        rows = build_sipkollen_mart(con, params.suppression_threshold, sip.protection_level)
+        rows = build_sipkollen_mart(con, params.suppression_threshold, sip.get().protection_level)
         comments = build_comments_mart(con, params.suppression_threshold, params.show_comments)
     return MaterializeResult(metadata={"rows": rows, "comments_shown": comments})
 
@@ -162,7 +162,7 @@ AUDIT_CHECK = "no_suppressed_count_recoverable"
 def disclosure_audit(duckdb: DuckDBResource, sip: SipSettings) -> MaterializeResult:
     with duckdb.get_connection() as con:
         threshold = read_run_params(con).suppression_threshold
-        findings = audit_published(con, threshold, sip.protection_level)
+        findings = audit_published(con, threshold, sip.get().protection_level)
     listed = MetadataValue.md("\n".join(f"- {f}" for f in findings[:50]) or "(none)")
     return MaterializeResult(
         metadata={"findings": len(findings)},

@@ -31,6 +31,7 @@ import numpy as np
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
+from data_contracts.settings import protection_level_for
 from data_contracts.sql import quote_list
 
 AS_OF = "(SELECT as_of FROM marts.run_info)"
@@ -424,12 +425,14 @@ def audit_counts(
     con: duckdb.DuckDBPyConnection,
     mart: str,
     threshold: int,
-    protection: int,
+    protection: int | None,
     lp_limit: int | None = None,
 ) -> list[Finding]:
     """Findings over one mart: a count from 1 to threshold-1 that a published figure shows
     (hidden in one figure, shown in another), figures of one count that disagree, and every
-    hidden count the published figures pin to a range narrower than `protection`."""
+    hidden count the published figures pin to a range narrower than `protection` (None: the
+    default that follows the threshold)."""
+    protection = protection_level_for(threshold, protection)
     counts, relations = _published_counts(con, mart)
     findings = [
         Finding(mart, label, value, other, "figures said to show one count disagree")
@@ -498,7 +501,7 @@ def audit_survival(con: duckdb.DuckDBPyConnection, threshold: int) -> list[Findi
 def audit_published(
     con: duckdb.DuckDBPyConnection,
     threshold: int,
-    protection: int,
+    protection: int | None,
     lp_limit: int | None = LP_LIMIT,
 ) -> list[Finding]:
     """Every finding over marts.kpi, marts.sipkollen and marts.time_to_meeting_survival."""

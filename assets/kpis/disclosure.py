@@ -26,6 +26,7 @@ from scipy import sparse
 
 from assets.kpis.audit import LP_LIMIT, count_ranges, protected
 from assets.kpis.linkage import relations_sql, reveals_sql
+from data_contracts.settings import protection_level_for
 
 AS_OF = "(SELECT as_of FROM model.run_params)"
 
@@ -184,9 +185,9 @@ def apply_disclosure(
 ) -> dict[str, int]:
     """Read cells shaped like `work.kpi_cells` from `source`; write SPEC §6 rows to `target`;
     return how many rows there are and how many were suppressed, primary and complementary.
-    `protection` (default threshold - 1) is the least sum of hidden members under a published
-    total."""
-    protection = threshold - 1 if protection is None else protection
+    `protection` (default: follows the threshold) is the least sum of hidden members under a
+    published total."""
+    protection = protection_level_for(threshold, protection)
     counts = _Counts(con, source, mart)
     decided = (counts.values > 0) & (counts.values < threshold)
     _, primary_rows = counts.hidden_given(decided)
