@@ -87,7 +87,9 @@ def build_sipkollen_mart(
                denominator AS n_applicable, numerator AS n_positive, value AS share_positive,
                greatest({wilson[0]} - {wilson[1]}, 0) AS ci_low,
                least({wilson[0]} + {wilson[1]}, 1) AS ci_high, suppressed
-        FROM work.sipkollen_disclosed
+        -- A statement nobody in the group found applicable has no share: no row, which the
+        -- marts read as zero (SPEC §5), rather than a published row with an empty share.
+        FROM work.sipkollen_disclosed WHERE denominator IS DISTINCT FROM 0
         ORDER BY question_id, period_grain, period_start, dimension, dimension_value
         """
     )
