@@ -17,7 +17,7 @@ import pytest
 from assets.kpis.disclosure import apply_disclosure
 from assets.kpis.engine import build_helpers, build_kpi_cells
 from assets.kpis.sipkollen import build_sipkollen_mart
-from assets.kpis.survival import build_survival
+from assets.kpis.survival import build_survival, merged_steps
 from data_contracts.contracts import ENTITIES, load_contract
 
 AS_OF = date(2026, 3, 15)
@@ -501,23 +501,28 @@ def test_survival_censors_waiting_and_withdrawn_plans() -> None:
         ).fetchall()
     # Ten plans with consent given. Events (initial meeting): A 0, G 10, E 15, F 17, H 17,
     # C2 19, B 36. Censored: K at its closing (30 days), D at the as-of (33), J at the as-of
-    # (49: its meeting on 20 Mar is after the as-of date).
-    expected, survival, at_risk = [], 1.0, 10
-    for day, events, leaving in [
-        (0, 1, 1),
-        (10, 1, 1),
-        (15, 1, 1),
-        (17, 2, 2),
-        (19, 1, 1),
-        (30, 0, 1),
-        (33, 0, 1),
-        (36, 1, 1),
-        (49, 0, 1),
-    ]:
+    # (49: its meeting on 20 Mar is after the as-of date). Steps are merged until they hold
+    # `threshold` events (here 1): the censored days 30 and 33 fall into the step ending on
+    # day 36, whose 4 at risk still include K and D; J, after the last event, opens no step.
+    expected, survival = [], 1.0
+    for day, at_risk, events in [(0, 10, 1), (10, 9, 1), (15, 8, 1), (17, 7, 2), (19, 5, 1)]:
         survival *= 1 - events / at_risk
         expected.append((day, at_risk, events, pytest.approx(survival)))
-        at_risk -= leaving
-    assert curve == expected
+    assert curve == [*expected, (36, 4, 1, pytest.approx(0.4 * 3 / 4))]
+    # The censored are at risk but never events: 7 events of 10 plans, 3 left at the end.
+    assert sum(events for _, _, events, _ in curve) == 7
+    assert curve[-1][1] - curve[-1][2] == 3
+
+
+def test_survival_steps_are_at_risk_minus_the_censored_before_them() -> None:
+    """Plans censored between events leave the at-risk count of the next step, not as events."""
+    # (day, events, plans leaving): two plans censored on day 8, between the events.
+    days = [(5, 1, 1), (8, 0, 2), (12, 1, 1), (20, 1, 1)]
+    assert merged_steps(days, threshold=1) == [
+        (5, 5, 1, pytest.approx(0.8)),
+        (12, 4, 1, pytest.approx(0.6)),
+        (20, 1, 1, pytest.approx(0.0)),
+    ]
 
 
 def test_disclosure_suppresses_small_cells_and_their_smallest_sibling() -> None:
@@ -531,28 +536,35 @@ def test_disclosure_suppresses_small_cells_and_their_smallest_sibling() -> None:
                 "numerator, denominator, value, suppressed FROM work.published"
             ).fetchall()
         }
-    # 9 needs in Jan: published. By unit: VC-Syd 2 (< 5, suppressed) and VC-Norr 7, which
-    # would give VC-Syd away as 9 - 7, so it is suppressed too.
-    assert published["month", JAN, "all", "all:needs_identified"] == (9, None, 9.0, False)
-    assert published["month", JAN, "initiating_unit", "VC-Syd:needs_identified"] == (
-        None,
-        None,
-        None,
-        True,
-    )
-    assert published["month", JAN, "initiating_unit", "VC-Norr:needs_identified"] == (
-        None,
-        None,
-        None,
-        True,
-    )
-    # A share is published when both its numerator and denominator are at least 5: 8 of 9.
-    assert published["month", JAN, "all", "all:consent_given_share"] == (8, 9, 8 / 9, False)
-    # 1 of 9 declined: the numerator is a count below 5. 4 of 5 booked: likewise.
-    assert published["month", JAN, "all", "all:consent_declined_share"][3] is True
+    hidden = (None, None, None, True)
+    # 12 needs in Q1: published. By unit: VC-Syd 2 (< 5, suppressed) and VC-Norr 10, which
+    # would give VC-Syd away as 12 - 10, so it is suppressed too.
+    assert published["quarter", JAN, "all", "all:needs_identified"] == (12, None, 12.0, False)
+    assert published["quarter", JAN, "initiating_unit", "VC-Syd:needs_identified"] == hidden
+    assert published["quarter", JAN, "initiating_unit", "VC-Norr:needs_identified"] == hidden
+    # Months add up to the quarter: Feb 2 and Mar 1 are small; with Jan's 9 shown they would
+    # add up to 3, leaving each a range narrower than the protection level (4), so Jan's 9, the
+    # smallest published month, is the complement.
+    for month in (JAN, FEB, MAR):
+        assert published["month", month, "all", "all:needs_identified"] == hidden
+    # A share is published when both its numerator and denominator are at least 5: 10 of 12.
+    assert published["quarter", JAN, "all", "all:consent_given_share"] == (10, 12, 10 / 12, False)
+    # Jan's 8 of 9 would show the hidden 9 needs as its denominator: suppressed with it.
+    assert published["month", JAN, "all", "all:consent_given_share"][3] is True
+    # 1 of 12 declined: the numerator is a count below 5. 4 of 5 booked in Jan: likewise.
+    assert published["quarter", JAN, "all", "all:consent_declined_share"][3] is True
     assert published["month", JAN, "all", "all:follow_up_booked_share"][3] is True
+    assert published["quarter", JAN, "all", "all:follow_up_booked_share"] == (5, 7, 5 / 7, False)
     # 0 of 1 given in March: the denominator is below 5.
     assert published["month", MAR, "all", "all:consent_given_share"][3] is True
-    # A median over fewer than 5 values is suppressed: Feb has two meetings.
+    # A median over fewer than 5 values is suppressed: Feb has two meetings. Jan's five would
+    # give them away from the quarter's n of 7, so Jan's median is suppressed too; the
+    # quarter's is published.
     assert published["month", FEB, "all", "all:days_need_to_meeting:p50"][3] is True
-    assert published["month", JAN, "all", "all:days_need_to_meeting:p50"] == (None, 5, 15.0, False)
+    assert published["month", JAN, "all", "all:days_need_to_meeting:p50"][3] is True
+    assert published["quarter", JAN, "all", "all:days_need_to_meeting:p50"] == (
+        None,
+        7,
+        17.0,
+        False,
+    )
