@@ -44,6 +44,15 @@ def _run(settings: Settings) -> None:
     assert "rader/s" in done.stderr  # progress inside the ingest step
 
 
+def _now(moment: Callable[[], bool]) -> bool:
+    """Whether the moment has come; a folder the run removes while it is being looked at
+    (another entity's scratch copy) means not yet."""
+    try:
+        return moment()
+    except FileNotFoundError:
+        return False
+
+
 def _kill_when(settings: Settings, moment: Callable[[], bool]) -> None:
     process = subprocess.Popen(
         [sys.executable, "-m", "pipelines.run"],
@@ -53,7 +62,7 @@ def _kill_when(settings: Settings, moment: Callable[[], bool]) -> None:
         stderr=subprocess.DEVNULL,
     )
     deadline = time.time() + 600
-    while not moment():
+    while not _now(moment):
         assert process.poll() is None, "the run ended before the moment to kill it"
         assert time.time() < deadline
         time.sleep(0.002)
