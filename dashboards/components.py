@@ -275,10 +275,7 @@ def readable_table(frame: pd.DataFrame) -> pd.DataFrame:
     numbers without decimals, others with one), plain dates, Ja/Nej, and text as given."""
     shown = pd.DataFrame(index=frame.index)
     for column in frame.columns:
-        values = frame[column]
-        numbers = pd.to_numeric(values.where(values.map(_is_number)), errors="coerce")
-        decimals = 0 if (numbers.dropna() % 1 == 0).all() else 1
-        shown[column] = [_readable_cell(v, decimals) for v in values]
+        shown[column] = [_readable_cell(v) for v in frame[column]]
     return shown
 
 
@@ -286,11 +283,13 @@ def _is_number(value) -> bool:
     return isinstance(value, numbers.Number) and not pd.api.types.is_bool(value)
 
 
-def _readable_cell(value, decimals: int) -> str:
+def _readable_cell(value) -> str:
     if pd.api.types.is_bool(value):
         return t("common.answer_yes") if value else t("common.answer_no")
     if _is_number(value) or value is None or value is pd.NA:
-        return formatting.number(value, decimals)
+        # A column may mix counts with shares (the unit table): each number keeps its own form.
+        whole = _is_number(value) and not math.isnan(value) and float(value) % 1 == 0
+        return formatting.number(value, 0 if whole else 1)
     if isinstance(value, pd.Timestamp | datetime.date):
         return formatting.plain_date(value)
     return str(value)

@@ -145,8 +145,8 @@ def test_unit_page_compares_the_chosen_unit_with_the_region(
         ).fetchone()[0]
 
         def published(kpi: str, dimension: str, value: str) -> str:
-            """The figure as the grid writes the page's typed number (shares in per cent, one
-            decimal); a suppressed figure is an empty cell."""
+            """The figure as the grid writes it in Swedish (shares in per cent, one decimal
+            unless whole, decimal comma); a suppressed figure reads "–"."""
             row = con.execute(
                 "SELECT value, suppressed FROM marts.kpi WHERE period_grain = 'year' "
                 "AND kpi = ? AND dimension = ? AND dimension_value = ? "
@@ -154,8 +154,10 @@ def test_unit_page_compares_the_chosen_unit_with_the_region(
                 [kpi, dimension, value],
             ).fetchone()
             if row[1]:
-                return ""
-            return f"{round(row[0] * (100 if kpi.endswith('_share') else 1), 1):g}"
+                return "–"
+            return f"{round(row[0] * (100 if kpi.endswith('_share') else 1), 1):g}".replace(
+                ".", ","
+            )
 
         expected = {
             kpi: [published(kpi, "initiating_unit", unit), published(kpi, "all", "all")]
