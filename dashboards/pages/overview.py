@@ -297,7 +297,9 @@ survival = query(
 )
 survival_title = t("overview.survival_title", population=population)
 if not explain_if_empty(survival, threshold, survival_title):
-    shown = survival[~survival["suppressed"]]
+    # Everyone still waits on day 0: the curve starts at 100 %, not at its first step.
+    start = pd.DataFrame({"day": [0], "survival": [1.0], "at_risk": [None], "suppressed": [False]})
+    shown = pd.concat([start, survival[~survival["suppressed"]]], ignore_index=True)
     fig = go.Figure(
         go.Scatter(
             x=shown["day"],

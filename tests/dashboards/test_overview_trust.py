@@ -316,3 +316,16 @@ def test_the_unit_trend_title_writes_the_unit_name_as_given(serving_db) -> None:
     titles = [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")]
     assert titles and all("\\" not in title for title in titles), titles
     assert any(unit in title.replace("<br>", "") for title in titles), titles
+
+
+def test_the_waiting_curve_starts_with_everyone_waiting(serving_db) -> None:
+    # The mart's first step is the first day with enough meetings; the chart starts at day 0.
+    first = mart(
+        serving_db,
+        "SELECT min(day) FROM marts.time_to_meeting_survival WHERE dimension = 'all'",
+    ).iloc[0, 0]
+    assert first > 0
+    at = open_page("overview")
+    curve = next(c for c in chart_specs(at) if "väntar" in c["layout"]["title"]["text"].lower())
+    line = curve["data"][0]
+    assert (drawn(line["x"])[0], drawn(line["y"])[0]) == (0, 100)
