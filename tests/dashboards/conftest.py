@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from pathlib import Path
 
 import duckdb
+import numpy
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -53,3 +55,10 @@ def chart_specs(at: AppTest) -> list[dict]:
         if "text" in title:
             title["text"] = title["text"].replace("<br>", " ")
     return specs
+
+
+def drawn(values) -> numpy.ndarray:
+    """A trace's numbers, as Plotly sends them (a list, or typed base64 for numpy arrays)."""
+    if isinstance(values, dict):
+        return numpy.frombuffer(base64.b64decode(values["bdata"]), dtype=values["dtype"])
+    return numpy.array([numpy.nan if v is None else v for v in values], dtype=float)

@@ -10,7 +10,7 @@ import pytest
 
 from dashboards.components import COLOURS, GROUP_COLOURS, format_value
 from dashboards.formatting import file_name, number, period_label, plain_date
-from tests.dashboards.conftest import chart_specs, mart, open_page
+from tests.dashboards.conftest import chart_specs, drawn, mart, open_page
 
 
 @pytest.mark.parametrize(
@@ -91,6 +91,9 @@ def test_overview_labels_months_in_swedish_and_breaks_down_by_named_municipality
     breakdown = next(c for title, c in charts.items() if "per Kommun" in title)
     assert "0180 Stockholm" in breakdown["data"][0]["y"]
     assert breakdown["layout"]["yaxis"]["type"] == "category"
+    # Sorted by value, so the best and the worst are found at a glance.
+    values = [v for v in drawn(breakdown["data"][0]["x"]) if v == v]
+    assert len(values) > 2 and values in (sorted(values), sorted(values, reverse=True))
     # The whole selection's value is drawn as a reference line.
     period = at.selectbox(key="w_period_year").value
     whole = mart(

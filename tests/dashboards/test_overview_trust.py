@@ -5,12 +5,10 @@ what they count, the grain switch keeps the period, and the unit page shows most
 
 from __future__ import annotations
 
-import base64
 import json
 import math
 import re
 
-import numpy
 import pandas as pd
 import pytest
 
@@ -18,7 +16,7 @@ from dashboards import components
 from dashboards.components import format_value
 from dashboards.formatting import period_label
 from dashboards.i18n import kpi_label, t
-from tests.dashboards.conftest import chart_specs, mart, open_page
+from tests.dashboards.conftest import chart_specs, drawn, mart, open_page
 
 TILES = (
     "days_need_to_meeting:p50",
@@ -35,13 +33,6 @@ PRECISION = {"share": (100, 0), "rate": (1, 1), "quantile": (1, 0), "count": (1,
 
 def chart_titled(at, words: str) -> dict:
     return next(c for c in chart_specs(at) if words in c["layout"]["title"]["text"])
-
-
-def drawn(values) -> numpy.ndarray:
-    """A trace's numbers, as Plotly sends them (a list, or typed base64 for numpy arrays)."""
-    if isinstance(values, dict):
-        return numpy.frombuffer(base64.b64decode(values["bdata"]), dtype=values["dtype"])
-    return numpy.array([numpy.nan if v is None else v for v in values], dtype=float)
 
 
 def tiles(at) -> dict:
