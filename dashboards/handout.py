@@ -14,7 +14,12 @@ import pandas as pd
 
 from dashboards.data import query
 from dashboards.formatting import period_label, plain_date
-from dashboards.i18n import code_label, current_language, dimension_label, t, value_label
+from dashboards.i18n import (
+    code_label,
+    current_language,
+    population_label,
+    t,
+)
 from dashboards.pdf import Bar, BarChart, Document
 
 COMPARISONS = (
@@ -56,7 +61,7 @@ def sipkollen_handout(
     respondent exist only for all answers (the marts hold no cross-breakdowns): under a filter
     they carry the page's heading that says they show the whole region."""
     period_text = period_label(grain, period)
-    population = population_label(dimension, value)
+    population = population_label(dimension, value, t("common.all"))
     statements = BarChart(
         t("sipkollen.share_title", period=period_text, population=population),
         [
@@ -111,20 +116,14 @@ def pdf_handout(handout: Handout) -> bytes:
     return doc.output()
 
 
-def population_label(dimension: str, value: str) -> str:
-    """'Alla', or the filter as people read it: 'Län: 05 Stockholms län'."""
-    if dimension == "all":
-        return t("common.all")
-    return f"{dimension_label(dimension)}: {value_label(dimension, value)}"
-
-
 def comparison_title(title_key: str, period_text: str, dimension: str, value: str) -> str:
     """A comparison's heading; under a filter it says that the chart shows all answers, since
     the marts hold no cross-breakdown (e.g. meeting type within a county)."""
     title = t(title_key, period=period_text)
     if dimension == "all":
         return title
-    whole = t("sipkollen.whole_region_despite", population=population_label(dimension, value))
+    population = population_label(dimension, value, t("common.all"))
+    whole = t("sipkollen.whole_region_despite", population=population)
     return f"{title} {whole}"
 
 

@@ -91,3 +91,11 @@ def kpi_label(code: str) -> str:
 
 def dimension_label(dimension: str) -> str:
     return t(f"dimension.{dimension}")
+
+
+def population_label(dimension: str, value: str, everyone: str) -> str:
+    """Whom figures are about: `everyone` without a filter, else the filter as people read it
+    ('Kommun: 0380 Uppsala')."""
+    if dimension == "all":
+        return everyone
+    return f"{dimension_label(dimension)}: {value_label(dimension, value)}"

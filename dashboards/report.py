@@ -30,6 +30,7 @@ from dashboards.i18n import (
     current_language,
     dimension_label,
     kpi_label,
+    population_label,
     t,
     value_label,
 )
@@ -84,7 +85,7 @@ def overview_report(
     catalogue = kpi_catalogue(query)
     first_month = first_data_month(query)
     period_shown = period_text(grain, period, info["as_of"])
-    population = population_label(dimension, value)
+    population = population_label(dimension, value, t("overview.population_all"))
     cells = query(
         "SELECT period_start, kpi, numerator, denominator, value, suppressed FROM marts.kpi "
         "WHERE period_grain = ? AND dimension = ? AND dimension_value = ? AND period_start <= ? "
@@ -131,17 +132,6 @@ def overview_report(
         breakdowns=[chart for chart in breakdowns if chart is not None],
         definitions=definitions,
         language=language,
-    )
-
-
-def population_label(dimension: str, value: str) -> str:
-    """Whom the overview's figures are about: 'alla planer' or 'Kommun: 0380 Uppsala'."""
-    if dimension == "all":
-        return t("overview.population_all")
-    return t(
-        "overview.population_dim",
-        dimension=dimension_label(dimension),
-        value=value_label(dimension, value),
     )
 
 

@@ -35,8 +35,8 @@ from dashboards.components import (
 )
 from dashboards.data import query
 from dashboards.formatting import file_name, period_label
-from dashboards.i18n import code_label, dimension_label, kpi_label, t, value_label
-from dashboards.report import overview_report, population_label, render_overview
+from dashboards.i18n import code_label, dimension_label, kpi_label, population_label, t, value_label
+from dashboards.report import overview_report, render_overview
 from data_contracts.contracts import KPI_DIMENSIONS, SURVEY_DIMENSIONS
 
 DIMENSIONS = ("all", *KPI_DIMENSIONS)
@@ -86,7 +86,7 @@ if period is None:
     st.info(t("common.empty_selection"))
     st.stop()
 
-population = population_label(dimension, value)
+population = population_label(dimension, value, t("overview.population_all"))
 period_shown = period_text(grain, period, as_of)
 
 

@@ -33,10 +33,16 @@ from dashboards.handout import (
     comparison_groups,
     comparison_title,
     pdf_handout,
-    population_label,
     sipkollen_handout,
 )
-from dashboards.i18n import code_label, current_language, dimension_label, t, value_label
+from dashboards.i18n import (
+    code_label,
+    current_language,
+    dimension_label,
+    population_label,
+    t,
+    value_label,
+)
 from data_contracts.contracts import SURVEY_DIMENSIONS, load_survey
 from data_contracts.safe_text import plain_html, plain_markdown
 
@@ -78,7 +84,7 @@ if period is None:
     st.info(t("common.empty_selection"))
     st.stop()
 period_text = period_label(grain, period)
-population = population_label(dimension, value)
+population = population_label(dimension, value, t("common.all"))
 suppressed_text = t("common.suppressed")
 
 
