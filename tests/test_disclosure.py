@@ -99,9 +99,6 @@ DETERMINED_CLOSURES = [
 ]
 
 
-@pytest.mark.xfail(
-    strict=True, raises=AssertionError, reason="known leak, issue 12: found by the property test"
-)
 def test_a_months_closures_for_a_target_group_are_not_determined() -> None:
     check_region(DETERMINED_CLOSURES, threshold=2, protection=1)
 
