@@ -191,6 +191,17 @@ def test_survival_mart_publishes_no_small_count(serving):
             assert not 0 < rest < threshold, (dim, hidden, rest)
 
 
+def test_the_overall_survival_curve_runs_until_too_few_remain_for_another_step(serving):
+    """A step needs threshold events and leaves none or threshold plans at risk: a curve that
+    ends with 2 × threshold or more at risk hides more than disclosure control needs."""
+    con, threshold = serving
+    last_at_risk = con.execute(
+        "SELECT arg_max(at_risk, day) FROM marts.time_to_meeting_survival "
+        "WHERE dimension = 'all' AND NOT suppressed"
+    ).fetchone()[0]
+    assert last_at_risk < 2 * threshold
+
+
 AS_OF = date(2026, 6, 30)
 
 

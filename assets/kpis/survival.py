@@ -8,10 +8,16 @@ Disclosure-safe (SPEC §5): days are merged into steps so that every count a rea
 from the rows is 0 or at least the threshold: each step carries at least threshold events, the
 plans censored between two steps (at risk minus events minus the next step's at risk) and the
 plans left after the last step are none or at least the threshold, and no step starts with fewer
-than threshold plans at risk (the curve ends there). The survival of a step is the previous one
-times (1 - events / at risk), from the published figures alone. A curve whose population is
-hidden while the overall curve shows its own would give it away by subtraction when it is the
-only hidden value of its dimension, so the next-smallest curve of that dimension is hidden too.
+than threshold plans at risk (the curve ends there). A step closes on the first day it can. When
+its censored plans are too few (1 to threshold - 1), they are counted as censored after an
+earlier step that already has at least threshold censored: a plan censored a little earlier than
+it was (the usual, conservative coarsening), so a handful of late censorings does not end the
+curve. When no step can close any more, the open step may still close as the last one if what it
+leaves (its censored and the plans after it, one count) is safe. The survival of a step is the
+previous one times (1 - events / at risk), from the published figures alone. A curve whose
+population is hidden while the overall curve shows its own would give it away by subtraction
+when it is the only hidden value of its dimension, so the next-smallest curve of that dimension
+is hidden too.
 """
 
 from __future__ import annotations
@@ -26,23 +32,54 @@ def _safe(count: int, threshold: int) -> bool:
     return count == 0 or count >= threshold
 
 
+def _censor_earlier(steps: list[list[int]], censored: int, threshold: int) -> bool:
+    """Count `censored` plans as leaving after the latest step that already has at least
+    threshold censored after it, so that both counts a reader can form stay safe; False when
+    no step has. They leave the at-risk counts of every step after that one: censoring a plan
+    earlier than it was only drops time it was known to be still waiting (conservative)."""
+    for index in range(len(steps) - 1, -1, -1):
+        if steps[index][3] >= threshold:
+            steps[index][3] += censored
+            for later in steps[index + 1 :]:
+                later[1] -= censored
+            return True
+    return False
+
+
 def merged_steps(days: list[tuple[int, int, int]], threshold: int) -> list[tuple]:
     """(day, at_risk, events, survival) steps from (day, events, leaving) rows in day order."""
     at_risk = sum(leaving for _, _, leaving in days)
-    steps, survival, events, leaving = [], 1.0, 0, 0
+    steps: list[list[int]] = []  # [day, at risk, events, censored after the step]
+    # The first day the open step could close as the curve's last, used if no step follows:
+    # closing it later would draw one long step with no meetings until its end.
+    last_step = None
+    events = censored = 0
     for day, day_events, day_leaving in days:
         if at_risk < threshold:
             break
-        events, leaving = events + day_events, leaving + day_leaving
-        if (
-            events >= threshold
-            and _safe(leaving - events, threshold)
-            and _safe(at_risk - leaving, threshold)
-        ):
-            survival *= 1 - events / at_risk
-            steps.append((day, at_risk, events, survival))
-            at_risk, events, leaving = at_risk - leaving, 0, 0
-    return steps
+        events, censored = events + day_events, censored + day_leaving - day_events
+        if events < threshold:
+            continue
+        after = at_risk - events - censored
+        if _safe(after, threshold) and _safe(censored, threshold):
+            steps.append([day, at_risk, events, censored])
+        elif _safe(after, threshold) and _censor_earlier(steps, censored, threshold):
+            # Too few censored in this step for a count of their own: they would block every
+            # later step, so they count as censored after an earlier step (see above).
+            steps.append([day, at_risk - censored, events, 0])
+        else:
+            # Closed as the last step, its censored and the plans after it are one count.
+            if last_step is None and _safe(at_risk - events, threshold):
+                last_step = [day, at_risk, events, censored]
+            continue
+        at_risk, events, censored, last_step = after, 0, 0, None
+    if last_step:
+        steps.append(last_step)
+    survival, published = 1.0, []
+    for day, step_at_risk, step_events, _ in steps:
+        survival *= 1 - step_events / step_at_risk  # from the published figures alone
+        published.append((day, step_at_risk, step_events, survival))
+    return published
 
 
 def build_survival(con: duckdb.DuckDBPyConnection, threshold: int) -> int:
