@@ -408,10 +408,10 @@ def _ranges(system: sparse.csr_matrix, rhs: np.ndarray, protection: int):
     while pending.size:
         polytope.optimum(pending, rng.choice([-1.0, 1.0], pending.size))
         still = polytope.unproven(protection, pending)
-        if still.size > 0.95 * pending.size:
-            pending = still
-            break
+        proved_few = still.size > 0.95 * pending.size
         pending = still
+        if proved_few:
+            break
     # Then the exact minimum and maximum of each count still unproven (the minimum only when
     # above 0, the maximum only when the minimum's point did not prove it either).
     for column in pending:
