@@ -22,7 +22,9 @@ to threshold-1; and a curve's population may not follow from the overall one min
 from __future__ import annotations
 
 import math
+import os
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import duckdb
@@ -276,13 +278,14 @@ def count_ranges(
     protection: int,
     focus: np.ndarray | None = None,
     lp_limit: int | None = None,
+    wanted_counts: np.ndarray | None = None,
 ) -> dict[int, tuple[float, float]]:
     """Range of every hidden count (index -> (low, high)) that the relations leave open given
     the known values; with `focus` (count indexes), only of the connected groups of hidden
-    counts that hold one of them. A range is exact where it is narrower than `protection`, and
-    at least `protection` wide otherwise (then it spans values of two feasible points). Groups
-    of more than `lp_limit` counts get only the outer ranges of `_outer_ranges` (see
-    `LP_LIMIT`)."""
+    counts that hold one of them; with `wanted_counts` (a mask over all counts), only of those.
+    A range is exact where it is narrower than `protection`, and at least `protection` wide
+    otherwise (then it spans values of two feasible points). Groups of more than `lp_limit`
+    counts get only the outer ranges of `_outer_ranges` (see `LP_LIMIT`)."""
     hidden = np.flatnonzero(~known)
     if hidden.size == 0:
         return {}
@@ -290,22 +293,28 @@ def count_ranges(
     rhs = -(relations[:, known] @ values[known])
     n_groups, group = connected_components((abs(system).T @ abs(system)).tocsr(), directed=False)
     wanted = range(n_groups)
+    if wanted_counts is None:
+        wanted_counts = np.ones(len(known), dtype=bool)
     if focus is not None:
         position = np.full(len(known), -1)
         position[hidden] = np.arange(hidden.size)
         wanted = np.unique(group[position[focus][position[focus] >= 0]])
-    result: dict[int, tuple[float, float]] = {}
-    for label in wanted:  # one LP per connected group keeps every re-solve small
-        members = np.flatnonzero(group == label)
+
+    def solve_group(members: np.ndarray) -> list[tuple[int, tuple[float, float]]]:
         part = system[:, members].tocsr()
         rows = np.flatnonzero(np.diff(part.indptr) > 0)
+        among = np.flatnonzero(wanted_counts[hidden[members]])
         solve = _ranges if lp_limit is None or members.size <= lp_limit else _outer_ranges
-        low, high = solve(part[rows], rhs[rows], protection)
-        result.update(
-            (int(hidden[m]), (float(lo), float(hi)))
-            for m, lo, hi in zip(members, low, high, strict=True)
-        )
-    return result
+        low, high = solve(part[rows], rhs[rows], protection, among)
+        return [(int(hidden[members[m]]), (float(low[m]), float(high[m]))) for m in among]
+
+    # One LP per connected group keeps every re-solve small; HiGHS releases the GIL, so groups
+    # are solved side by side, the largest first.
+    order = np.argsort(group, kind="stable")
+    bounds = np.searchsorted(group[order], np.arange(n_groups + 1))
+    by_group = sorted((order[bounds[g] : bounds[g + 1]] for g in wanted), key=lambda m: -m.size)
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        return dict(pair for pairs in pool.map(solve_group, by_group) for pair in pairs)
 
 
 def _eliminate(system: sparse.csr_matrix, rhs: np.ndarray) -> np.ndarray:
@@ -331,7 +340,7 @@ def _eliminate(system: sparse.csr_matrix, rhs: np.ndarray) -> np.ndarray:
         matrix.eliminate_zeros()
 
 
-def _outer_ranges(system: sparse.csr_matrix, rhs: np.ndarray, _protection: int):
+def _outer_ranges(system: sparse.csr_matrix, rhs: np.ndarray, _protection: int, _among):
     """Ranges without an LP: exact elimination, and hidden members under a known total lie
     within it (each relation on its own). Wider than the LP's where relations combine."""
     solved = _eliminate(system, rhs)
@@ -392,8 +401,8 @@ class _Polytope:
         return among[_whole_width_array(self.low[among], self.high[among]) < protection]
 
 
-def _ranges(system: sparse.csr_matrix, rhs: np.ndarray, protection: int):
-    """(low, high) of every column: exact elimination, then the LP (see `_Polytope`)."""
+def _ranges(system: sparse.csr_matrix, rhs: np.ndarray, protection: int, among: np.ndarray):
+    """(low, high) of the columns `among`: exact elimination, then the LP (see `_Polytope`)."""
     size = system.shape[1]
     polytope = _Polytope(system, rhs, _eliminate(system, rhs))
     everything = np.arange(size)
@@ -404,7 +413,7 @@ def _ranges(system: sparse.csr_matrix, rhs: np.ndarray, protection: int):
     # random mixes, while a round proves at least a twentieth of them (a mix over thousands of
     # counts costs as much as dozens of single-count solves).
     rng = np.random.default_rng(0)
-    pending = polytope.unproven(protection)
+    pending = polytope.unproven(protection, among)
     while pending.size:
         polytope.optimum(pending, rng.choice([-1.0, 1.0], pending.size))
         still = polytope.unproven(protection, pending)

@@ -24,7 +24,7 @@ import duckdb
 import numpy as np
 from scipy import sparse
 
-from assets.kpis.audit import LP_LIMIT, count_ranges, protected
+from assets.kpis.audit import LP_LIMIT, count_ranges, protected, whole_width
 from assets.kpis.linkage import relations_sql, reveals_sql
 from data_contracts.settings import protection_level_for
 
@@ -153,13 +153,21 @@ def _nearest_published(
 def _widen(counts: _Counts, decided: np.ndarray, protection: int) -> np.ndarray:
     """Where the relations together still pin a hidden count to a range narrower than the
     protection level (which the per-relation rule cannot see), hide the smallest published
-    count of one of its relations too, and check the components that changed again."""
+    count of one of its relations too, and check the components that changed again. Hiding a
+    count only widens every range (its published value was one of its possible values), so a
+    count once proven `protection` wide needs no proof in later rounds."""
     matrix, values = counts.relations.tocsc(), counts.values
     focus = None
+    proven = np.zeros(values.size, dtype=bool)
     while True:
         hidden, _ = counts.hidden_given(decided)
-        ranges = count_ranges(~hidden, values, counts.relations, protection, focus, LP_LIMIT)
+        ranges = count_ranges(
+            ~hidden, values, counts.relations, protection, focus, LP_LIMIT, ~proven
+        )
         weak = [i for i, (low, high) in ranges.items() if not protected(low, high, protection)]
+        proven[[i for i, (low, high) in ranges.items() if whole_width(low, high) >= protection]] = (
+            True
+        )
         if not weak:
             return decided
         progress = decided.sum()
