@@ -39,10 +39,6 @@ from data_contracts.sql import quote_list
 AS_OF = "(SELECT as_of FROM marts.run_info)"
 SLACK = 1e-6
 UNBOUNDED = 1e8  # every count's upper bound in the LP: reaching it means no upper bound
-# The pipeline solves the LP only for groups of up to this many hidden counts (decisions.md,
-# "known gap"): a small region's largest groups (5,000-8,700 counts on the 5,000-plan demo) need
-# minutes of single-count solves. Tests run the complete audit (None).
-LP_LIMIT = 2000
 PRIMAL_SIMPLEX = 4  # HiGHS' simplex_strategy value
 
 # --- Which count each published figure reveals (SPEC §4 and §6) ------------------------------
@@ -284,8 +280,9 @@ def count_ranges(
     the known values; with `focus` (count indexes), only of the connected groups of hidden
     counts that hold one of them; with `wanted_counts` (a mask over all counts), only of those.
     A range is exact where it is narrower than `protection`, and at least `protection` wide
-    otherwise (then it spans values of two feasible points). Groups of more than `lp_limit`
-    counts get only the outer ranges of `_outer_ranges` (see `LP_LIMIT`)."""
+    otherwise (then it spans values of two feasible points). With `lp_limit`, groups of more
+    counts get only the outer ranges of `_outer_ranges`: a quick screen for what elimination
+    gives away, not a proof (the pipeline never sets it)."""
     hidden = np.flatnonzero(~known)
     if hidden.size == 0:
         return {}
@@ -518,11 +515,11 @@ def audit_published(
     con: duckdb.DuckDBPyConnection,
     threshold: int,
     protection: int | None,
-    lp_limit: int | None = LP_LIMIT,
 ) -> list[Finding]:
-    """Every finding over marts.kpi, marts.sipkollen and marts.time_to_meeting_survival."""
+    """Every finding over marts.kpi, marts.sipkollen and marts.time_to_meeting_survival, with
+    every group of hidden counts solved completely."""
     return [
-        *audit_counts(con, "kpi", threshold, protection, lp_limit),
-        *audit_counts(con, "sipkollen", threshold, protection, lp_limit),
+        *audit_counts(con, "kpi", threshold, protection),
+        *audit_counts(con, "sipkollen", threshold, protection),
         *audit_survival(con, threshold),
     ]

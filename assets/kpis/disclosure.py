@@ -24,7 +24,7 @@ import duckdb
 import numpy as np
 from scipy import sparse
 
-from assets.kpis.audit import LP_LIMIT, count_ranges, protected, whole_width
+from assets.kpis.audit import count_ranges, protected, whole_width
 from assets.kpis.linkage import relations_sql, reveals_sql
 from data_contracts.settings import protection_level_for
 
@@ -162,7 +162,7 @@ def _widen(counts: _Counts, decided: np.ndarray, protection: int) -> np.ndarray:
     while True:
         hidden, _ = counts.hidden_given(decided)
         ranges = count_ranges(
-            ~hidden, values, counts.relations, protection, focus, LP_LIMIT, ~proven
+            ~hidden, values, counts.relations, protection, focus, wanted_counts=~proven
         )
         weak = [i for i, (low, high) in ranges.items() if not protected(low, high, protection)]
         proven[[i for i, (low, high) in ranges.items() if whole_width(low, high) >= protection]] = (
