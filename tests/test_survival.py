@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from assets.kpis.audit import audit_survival
 from assets.kpis.engine import build_helpers
-from assets.kpis.survival import build_survival, merged_steps
+from assets.kpis.survival import build_survival, merged_steps, published_curves
 from tests.test_kpis import build_model, initial, plan
 
 NEED = date(2026, 1, 5)
@@ -163,3 +163,40 @@ def test_every_count_of_a_random_curve_passes_the_audit(days, threshold) -> None
     steps = merged_steps(days, threshold)
     assert audit_curve(steps, threshold) == []
     assert all(at_risk >= threshold for _, at_risk, _, _ in steps)
+
+
+@st.composite
+def dimensions(draw) -> dict[tuple[str, str], list[tuple[int, int, int]]]:
+    """Two dimensions over one random population: each plan gets a day, an outcome and a
+    value of each (a few large values and some small ones, so step days can line up)."""
+    plans = draw(
+        st.lists(
+            st.tuples(st.integers(0, 12), st.booleans(), st.integers(0, 3), st.integers(0, 1)),
+            min_size=0,
+            max_size=120,
+        )
+    )
+    per_day: dict[tuple[str, str], dict[int, list[int]]] = {}
+    for day, event, unit, band in plans:
+        for curve in [("all", "all"), ("unit", f"U{unit}"), ("band", f"B{band}")]:
+            events_leaving = per_day.setdefault(curve, {}).setdefault(day, [0, 0])
+            events_leaving[0] += event
+            events_leaving[1] += 1
+    return {
+        curve: [(day, e, n) for day, (e, n) in sorted(days.items())]
+        for curve, days in per_day.items()
+    }
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(dimensions(), st.integers(2, 6))
+def test_the_curves_of_a_dimensions_values_give_nothing_away_by_subtraction(
+    curves, threshold
+) -> None:
+    rows = [
+        (*curve, *step[:3])
+        for curve, steps in published_curves(curves, threshold).items()
+        for step in steps
+    ]
+    findings = audit_rows(rows, threshold)
+    assert findings == [], [str(f) for f in findings[:3]]
