@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from assets.kpis.audit import audit_survival
 from assets.kpis.engine import build_helpers
-from assets.kpis.survival import build_survival, merged_steps, published_curves
+from assets.kpis.survival import _separate, build_survival, merged_steps, published_curves
 from tests.test_kpis import build_model, initial, plan
 
 NEED = date(2026, 1, 5)
@@ -200,3 +200,17 @@ def test_the_curves_of_a_dimensions_values_give_nothing_away_by_subtraction(
     ]
     findings = audit_rows(rows, threshold)
     assert findings == [], [str(f) for f in findings[:3]]
+
+
+def test_a_value_loses_the_step_day_that_gives_away_anothers_events() -> None:
+    """The example of docs/kpis.md: with A's step on day 4, B's events on days 3-4 would be
+    10 - 7 = 3 (the overall curve's minus A's)."""
+    overall = [[2, 40, 10, 0], [4, 30, 10, 0]]
+    values = {"A": [[2, 30, 5, 0], [4, 25, 7, 0], [6, 18, 10, 0]], "B": [[2, 10, 5, 0]]}
+    rows = overall_and(
+        *((v, [s[:3] for s in steps]) for v, steps in values.items()),
+        overall=[s[:3] for s in overall],
+    )
+    assert ("B", "day 2 to day 4", "events by subtraction") in small_counts(audit_rows(rows, 5))
+    _separate(values, overall, THRESHOLD)
+    assert values == {"A": [[2, 30, 5, 0], [6, 25, 17, 0]], "B": [[2, 10, 5, 0]]}

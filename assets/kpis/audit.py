@@ -14,9 +14,12 @@ the solutions seen so far already lie `protection` apart needs no solve of its o
 whose range (rounded inward to whole numbers) is narrower than the protection level is a
 finding, unless it can only be 0; a determined count has width 0.
 
-The survival mart is checked for what its rows give away by subtraction: no at-risk or event
-count, no censored count between two published steps and no remainder after the last one from 1
-to threshold-1; and a curve's population may not follow from the overall one minus the others.
+The survival mart is checked for what its rows give away by subtraction, for every pair of a
+curve's points (before its first step, and its step days): no at-risk count, events, plans
+censored or plans left without a meeting (censored plus those left after the later point) from 1
+to threshold-1. The values of a dimension partition the overall curve's plans, so the same
+counts are formed for the others on every point of the overall curve: its count minus the
+values that publish the same count (whatever values are left, also those without a curve).
 """
 
 from __future__ import annotations

@@ -14,10 +14,19 @@ earlier step that already has at least threshold censored: a plan censored a lit
 it was (the usual, conservative coarsening), so a handful of late censorings does not end the
 curve. When no step can close any more, the open step may still close as the last one if what it
 leaves (its censored and the plans after it, one count) is safe. The survival of a step is the
-previous one times (1 - events / at risk), from the published figures alone. A curve whose
-population is hidden while the overall curve shows its own would give it away by subtraction
-when it is the only hidden value of its dimension, so the next-smallest curve of that dimension
-is hidden too.
+previous one times (1 - events / at risk), from the published figures alone.
+
+The values of a dimension partition the overall curve's plans, so on a point of the overall
+curve the values that publish the same count give the count of the others by subtraction: plans
+left after the point (before the first step: the whole curve), events, plans left without a
+meeting and plans censored between two points. Wherever that is 1 to threshold - 1 (one value,
+several, or the values without a curve), the value with the smallest such count of its own loses
+that point: its step merges with its next one, or its curve ends a step earlier, or (at the
+start) it is hidden. Its own count is 0 or at least threshold, so the others' grows enough.
+
+A curve with 1 to threshold - 1 censored plans in all still ends at the first step that can
+hold them: moving them before the first step would show a small count next to its population,
+which `marts.kpi` publishes (docs/decisions.md).
 """
 
 from __future__ import annotations
