@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from assets.kpis.audit import audit_survival
 from assets.kpis.engine import build_helpers
-from assets.kpis.survival import build_survival, merged_steps
+from assets.kpis.survival import _separate, build_survival, merged_steps, published_curves
 from tests.test_kpis import build_model, initial, plan
 
 NEED = date(2026, 1, 5)
@@ -76,7 +76,8 @@ def test_a_curve_that_cannot_go_on_ends_with_its_censored_in_what_is_left() -> N
     assert merged_steps(days, THRESHOLD) == [(2, 27, 5, pytest.approx(22 / 27))]
 
 
-def audit_curve(steps: list[tuple], threshold: int) -> list:
+def audit_rows(rows: list[tuple], threshold: int) -> list:
+    """The audit over a mart of hand-built rows (dimension, value, day, at_risk, events)."""
     with duckdb.connect() as con:
         con.execute("CREATE SCHEMA marts")
         con.execute(
@@ -84,13 +85,69 @@ def audit_curve(steps: list[tuple], threshold: int) -> list:
             "dimension_value VARCHAR, day INTEGER, at_risk BIGINT, events BIGINT, "
             "survival DOUBLE, suppressed BOOLEAN)"
         )
-        for step in steps:
+        for row in rows:
             con.execute(
-                "INSERT INTO marts.time_to_meeting_survival "
-                "VALUES ('all', 'all', ?, ?, ?, ?, false)",
-                list(step),
+                "INSERT INTO marts.time_to_meeting_survival VALUES (?, ?, ?, ?, ?, 0.5, false)",
+                list(row),
             )
         return audit_survival(con, threshold)
+
+
+def audit_curve(steps: list[tuple], threshold: int) -> list:
+    return audit_rows([("all", "all", *step[:3]) for step in steps], threshold)
+
+
+def overall_and(*values: tuple[str, list[tuple]], overall: list[tuple]) -> list[tuple]:
+    rows = [("all", "all", *step) for step in overall]
+    return rows + [("unit", v, *step) for v, steps in values for step in steps]
+
+
+def small_counts(findings: list) -> set[tuple[str, str, str]]:
+    return {tuple(f.count.split("|")[1:]) for f in findings}
+
+
+def test_the_audit_finds_an_ended_curve_at_risk_again_by_subtraction() -> None:
+    """B's own curve ends after day 2 with 5 left; on day 4 the overall curve and A both
+    publish how many are left, so B's 2 come back (and its 3 events between days 2 and 4)."""
+    rows = overall_and(
+        ("A", [(2, 30, 5), (4, 25, 7), (6, 18, 10)]),
+        ("B", [(2, 10, 5)]),
+        overall=[(2, 40, 10), (4, 30, 10), (6, 20, 10)],
+    )
+    assert audit_rows([r for r in rows if r[1] != "A"], THRESHOLD) == []
+    found = small_counts(audit_rows(rows, THRESHOLD))
+    assert ("B", "day 4", "at risk by subtraction") in found
+    assert ("B", "day 2 to day 4", "events by subtraction") in found
+
+
+def test_the_audit_finds_the_events_of_a_value_between_common_step_days() -> None:
+    rows = overall_and(
+        ("A", [(2, 30, 10), (5, 20, 7)]),
+        ("B", [(7, 10, 5)]),
+        overall=[(2, 40, 10), (5, 30, 10)],
+    )
+    # B has no events up to day 2, so the 3 are also its events from the start to day 5.
+    found = audit_rows(rows, THRESHOLD)
+    assert small_counts(found) == {
+        ("B", "day 2 to day 5", "events by subtraction"),
+        ("B", "before the first step to day 5", "events by subtraction"),
+    }
+    assert {(f.low, f.high) for f in found} == {(3, 3)}
+
+
+def test_the_audit_finds_the_population_of_a_value_without_a_curve() -> None:
+    rows = overall_and(("A", [(2, 10, 5)]), overall=[(2, 13, 5)])
+    found = small_counts(audit_rows(rows, THRESHOLD))
+    assert ("values without a curve", "before the first step", "at risk by subtraction") in found
+
+
+def test_curves_that_add_up_with_safe_counts_pass_the_audit() -> None:
+    rows = overall_and(
+        ("A", [(2, 10, 5), (4, 5, 5)]),
+        ("B", [(2, 10, 5)]),
+        overall=[(2, 20, 10), (4, 10, 5)],
+    )
+    assert audit_rows(rows, THRESHOLD) == []
 
 
 @st.composite
@@ -106,3 +163,54 @@ def test_every_count_of_a_random_curve_passes_the_audit(days, threshold) -> None
     steps = merged_steps(days, threshold)
     assert audit_curve(steps, threshold) == []
     assert all(at_risk >= threshold for _, at_risk, _, _ in steps)
+
+
+@st.composite
+def dimensions(draw) -> dict[tuple[str, str], list[tuple[int, int, int]]]:
+    """Two dimensions over one random population: each plan gets a day, an outcome and a
+    value of each (a few large values and some small ones, so step days can line up)."""
+    plans = draw(
+        st.lists(
+            st.tuples(st.integers(0, 12), st.booleans(), st.integers(0, 3), st.integers(0, 1)),
+            min_size=0,
+            max_size=120,
+        )
+    )
+    per_day: dict[tuple[str, str], dict[int, list[int]]] = {}
+    for day, event, unit, band in plans:
+        for curve in [("all", "all"), ("unit", f"U{unit}"), ("band", f"B{band}")]:
+            events_leaving = per_day.setdefault(curve, {}).setdefault(day, [0, 0])
+            events_leaving[0] += event
+            events_leaving[1] += 1
+    return {
+        curve: [(day, e, n) for day, (e, n) in sorted(days.items())]
+        for curve, days in per_day.items()
+    }
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(dimensions(), st.integers(2, 6))
+def test_the_curves_of_a_dimensions_values_give_nothing_away_by_subtraction(
+    curves, threshold
+) -> None:
+    rows = [
+        (*curve, *step[:3])
+        for curve, steps in published_curves(curves, threshold).items()
+        for step in steps
+    ]
+    findings = audit_rows(rows, threshold)
+    assert findings == [], [str(f) for f in findings[:3]]
+
+
+def test_a_value_loses_the_step_day_that_gives_away_anothers_events() -> None:
+    """The example of docs/kpis.md: with A's step on day 4, B's events on days 3-4 would be
+    10 - 7 = 3 (the overall curve's minus A's)."""
+    overall = [[2, 40, 10, 0], [4, 30, 10, 0]]
+    values = {"A": [[2, 30, 5, 0], [4, 25, 7, 0], [6, 18, 10, 0]], "B": [[2, 10, 5, 0]]}
+    rows = overall_and(
+        *((v, [s[:3] for s in steps]) for v, steps in values.items()),
+        overall=[s[:3] for s in overall],
+    )
+    assert ("B", "day 2 to day 4", "events by subtraction") in small_counts(audit_rows(rows, 5))
+    _separate(values, overall, THRESHOLD)
+    assert values == {"A": [[2, 30, 5, 0], [6, 25, 17, 0]], "B": [[2, 10, 5, 0]]}

@@ -14,9 +14,12 @@ the solutions seen so far already lie `protection` apart needs no solve of its o
 whose range (rounded inward to whole numbers) is narrower than the protection level is a
 finding, unless it can only be 0; a determined count has width 0.
 
-The survival mart is checked for what its rows give away by subtraction: no at-risk or event
-count, no censored count between two published steps and no remainder after the last one from 1
-to threshold-1; and a curve's population may not follow from the overall one minus the others.
+The survival mart is checked for what its rows give away by subtraction, for every pair of a
+curve's points (before its first step, and its step days): no at-risk count, events, plans
+censored or plans left without a meeting (censored plus those left after the later point) from 1
+to threshold-1. The values of a dimension partition the overall curve's plans, so the same
+counts are formed for the others on every point of the overall curve: its count minus the
+values that publish the same count (whatever values are left, also those without a curve).
 """
 
 from __future__ import annotations
@@ -469,45 +472,99 @@ def audit_counts(
     return findings
 
 
+START = -math.inf  # a curve's first at-risk count: the plans left before its first step
+
+
+@dataclass(frozen=True)
+class _PublishedCurve:
+    """What a reader knows of one curve: the plans left after each point (before the first
+    step, START, and after each step but the last) and the events up to each point."""
+
+    left: dict[float, int]
+    events_to: dict[float, int]
+    end: float | None  # the last step's day when nobody is left after it, so 0 from there on
+
+    @classmethod
+    def of(cls, steps: list[tuple]) -> _PublishedCurve:
+        days = [START] + [day for day, _, _ in steps]
+        left = dict(zip(days, [at_risk for _, at_risk, _ in steps], strict=False))
+        events_to, total = {START: 0}, 0
+        for day, _, events in steps:
+            total += events
+            events_to[day] = total
+        day, at_risk, events = steps[-1]
+        return cls(left, events_to, day if at_risk == events else None)
+
+    def known(self, table: dict[float, int], point: float) -> int | None:
+        if self.end is not None and point >= self.end:
+            return 0 if table is self.left else self.events_to[self.end]
+        return table.get(point)
+
+    def counts(self, start: float, stop: float | None) -> dict[str, int | None]:
+        """The counts a reader forms at `start` (stop None) or between `start` and `stop`."""
+        left = self.known(self.left, start)
+        if stop is None:
+            return {"at risk": left}
+        before, up_to = self.known(self.events_to, start), self.known(self.events_to, stop)
+        events = None if before is None or up_to is None else up_to - before
+        still = self.known(self.left, stop)
+        return {
+            "events": events,
+            "left without a meeting": None if None in (left, events) else left - events,
+            "censored": None if None in (left, events, still) else left - events - still,
+        }
+
+
 def audit_survival(con: duckdb.DuckDBPyConnection, threshold: int) -> list[Finding]:
     rows = con.execute(
         "SELECT dimension, dimension_value, day, at_risk, events FROM "
         "marts.time_to_meeting_survival WHERE NOT suppressed ORDER BY dimension, "
         "dimension_value, day"
     ).fetchall()
+    steps: dict[tuple, list[tuple]] = {}
+    for dimension, value, day, at_risk, events in rows:
+        steps.setdefault((dimension, value), []).append((day, at_risk, events))
+    curves = {curve: _PublishedCurve.of(rows) for curve, rows in steps.items()}
     findings: list[Finding] = []
 
-    def check(curve: tuple, day, what: str, count: int) -> None:
-        if 0 < count < threshold:
-            label = f"{curve[0]}|{curve[1]}|day {day}|{what}"
-            findings.append(Finding("survival", label, count, count, "small count"))
+    def check(label: str, start: float, stop: float | None, counts: dict) -> None:
+        span = "before the first step" if start == START else f"day {start}"
+        span += "" if stop is None else f" to day {stop}"
+        findings.extend(
+            Finding("survival", f"{label}|{span}|{what}", count, count, "small count")
+            for what, count in counts.items()
+            if count is not None and 0 < count < threshold
+        )
 
-    curves: dict[tuple, list[tuple]] = {}
-    for dimension, value, day, at_risk, events in rows:
-        curves.setdefault((dimension, value), []).append((day, at_risk, events))
-    for curve, steps in curves.items():
-        for (day, at_risk, events), (_, next_at_risk, _) in zip(steps, steps[1:], strict=False):
-            check(curve, day, "at risk", at_risk)
-            check(curve, day, "events", events)
-            check(curve, day, "censored before the next step", at_risk - events - next_at_risk)
-        day, at_risk, events = steps[-1]
-        check(curve, day, "at risk", at_risk)
-        check(curve, day, "events", events)
-        check(curve, day, "remaining after the last step", at_risk - events)
-    # Every curve starts with its whole population at risk; the populations of a dimension's
-    # values add up to the overall one, so one hidden population follows by subtraction.
+    for curve, published in curves.items():
+        points = sorted(published.events_to)
+        for i, start in enumerate(points):
+            for stop in [None, *points[i + 1 :]]:
+                check("|".join(curve), start, stop, published.counts(start, stop))
     overall = curves.get(("all", "all"))
-    values = con.execute(
-        "SELECT dimension, list(DISTINCT dimension_value) FROM marts.time_to_meeting_survival "
-        "WHERE dimension <> 'all' GROUP BY dimension"
-    ).fetchall()
-    for dimension, members in values:
-        hidden = [v for v in members if (dimension, v) not in curves]
-        if overall and len(hidden) == 1:
-            rest = overall[0][1] - sum(
-                curves[(dimension, v)][0][1] for v in members if v not in hidden
-            )
-            check((dimension, hidden[0]), 0, "population by subtraction", rest)
+    if overall is None:
+        return findings
+    points = sorted(overall.events_to)
+    for dimension in sorted({d for d, _ in curves} - {"all"}):
+        values = {v: c for (d, v), c in curves.items() if d == dimension}
+        # The values of a dimension partition the overall curve's plans: the overall count
+        # minus the values that publish the same count is the count of the others (one value,
+        # or several together, or the values that publish no curve).
+        for i, start in enumerate(points):
+            for stop in [None, *points[i + 1 :]]:
+                rest = overall.counts(start, stop)
+                unknown = {what: set() for what in rest}
+                for value, published in values.items():
+                    for what, count in published.counts(start, stop).items():
+                        if count is None:
+                            unknown[what].add(value)
+                        elif rest[what] is not None:
+                            rest[what] -= count
+                for what, count in rest.items():
+                    if len(unknown[what]) == len(values):
+                        continue  # nothing subtracted: the overall curve's own count
+                    others = "+".join(sorted(unknown[what])) or "values without a curve"
+                    check(f"{dimension}|{others}", start, stop, {f"{what} by subtraction": count})
     return findings
 
 
