@@ -22,7 +22,7 @@ from data_contracts.contracts import (
     load_survey,
 )
 from data_contracts.settings import Settings
-from tests.conftest import run_pipeline
+from tests.conftest import LP_GROUP_LIMIT, run_pipeline
 
 
 def copy_contracts(target: Path) -> Path:
@@ -148,7 +148,11 @@ def test_a_new_code_and_a_new_question_need_no_code_change(
     (landing / "sip_plans" / "2026-99_local.csv").write_text(
         ",".join(header) + "\n" + ",".join(autism_plan.get(c, "") for c in header) + "\n"
     )
-    settings = Settings(landing_dir=landing, warehouse=tmp_path / "warehouse" / "sip.duckdb")
+    settings = Settings(
+        landing_dir=landing,
+        warehouse=tmp_path / "warehouse" / "sip.duckdb",
+        lp_group_limit=LP_GROUP_LIMIT,
+    )
     result = run_pipeline(settings)
     assert result.success, [e.message for e in result.all_events if e.is_failure]
 

@@ -45,7 +45,9 @@ def publish_kpi(con, hidden: str) -> None:
 def test_the_real_publication_passes_the_audit(demo_pipeline):
     settings = demo_pipeline.settings
     with duckdb.connect(str(settings.serving_path), read_only=True) as con:
-        findings = audit_published(con, settings.suppression_threshold, settings.protection_level)
+        findings = audit_published(
+            con, settings.suppression_threshold, settings.protection_level, settings.lp_group_limit
+        )
     assert findings == [], [str(f) for f in findings[:5]]
 
 
@@ -88,3 +90,22 @@ def test_an_uncoarsened_survival_curve_fails(run):
     build_survival(con, 1)  # every day its own step: the per-day counts of the issue
     findings = audit_survival(con, threshold)
     assert any("events" in f.count for f in findings)
+
+
+def test_a_curves_population_beside_a_hidden_year_of_its_consents_fails(run):
+    """A survival curve starts with its value's plans with consent given, which marts.kpi also
+    publishes, year by year, as the numerators of consent_given_share: with one year hidden,
+    the population minus the other years gives it."""
+    con, threshold, _ = run
+    publish_kpi(con, "false")
+    build_survival(con, threshold)
+    assert audit_survival(con, threshold) == []
+    publish_kpi(
+        con,
+        "kpi = 'consent_given_share' AND period_grain = 'year' AND dimension = 'all' AND "
+        "period_start = (SELECT max(period_start) FROM work.kpi_cells WHERE period_grain = 'year')",
+    )
+    findings = audit_survival(con, threshold)
+    assert any(f.count == "all|all|population" for f in findings), findings[:3]
+    build_survival(con, threshold)  # built again beside the hidden year: it leaves that out
+    assert audit_survival(con, threshold) == []

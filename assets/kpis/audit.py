@@ -285,7 +285,7 @@ def count_ranges(
     A range is exact where it is narrower than `protection`, and at least `protection` wide
     otherwise (then it spans values of two feasible points). With `lp_limit`, groups of more
     counts get only the outer ranges of `_outer_ranges`: a quick screen for what elimination
-    gives away, not a proof (the pipeline never sets it)."""
+    gives away, not a proof (`SIP_LP_GROUP_LIMIT`, for trial runs and tests)."""
     hidden = np.flatnonzero(~known)
     if hidden.size == 0:
         return {}
@@ -525,7 +525,7 @@ def audit_survival(con: duckdb.DuckDBPyConnection, threshold: int) -> list[Findi
     for dimension, value, day, at_risk, events in rows:
         steps.setdefault((dimension, value), []).append((day, at_risk, events))
     curves = {curve: _PublishedCurve.of(rows) for curve, rows in steps.items()}
-    findings: list[Finding] = []
+    findings = _populations_tied_to_hidden_years(con, curves)
 
     def check(label: str, start: float, stop: float | None, counts: dict) -> None:
         span = "before the first step" if start == START else f"day {start}"
@@ -568,15 +568,39 @@ def audit_survival(con: duckdb.DuckDBPyConnection, threshold: int) -> list[Findi
     return findings
 
 
+def _populations_tied_to_hidden_years(con: duckdb.DuckDBPyConnection, curves) -> list[Finding]:
+    """A curve's plans at the start are its value's plans with consent given, which marts.kpi
+    shows year by year as the numerators of `consent_given_share` ("of plans with need
+    identified in P, consent given"). So a published curve pins the sum of its value's hidden
+    years, and the values of a dimension with any published curve pin those of the others (the
+    overall curve minus the rest). Findings: every published curve of a dimension (or the
+    overall one) where any value has a hidden year; conservative, it does not ask how narrow."""
+    if not con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'marts' AND table_name = 'kpi'"
+    ).fetchone()[0]:
+        return []  # a survival mart published on its own ties to nothing
+    hidden = con.execute(
+        "SELECT DISTINCT dimension, dimension_value FROM marts.kpi "
+        "WHERE kpi = 'consent_given_share' AND period_grain = 'year' AND suppressed"
+    ).fetchall()
+    tied = {dimension for dimension, _ in hidden}
+    return [
+        Finding("survival", f"{d}|{v}|population", math.nan, math.nan, "tied to hidden years")
+        for d, v in curves
+        if d in tied or ("all" in tied)
+    ]
+
+
 def audit_published(
     con: duckdb.DuckDBPyConnection,
     threshold: int,
     protection: int | None,
+    lp_limit: int | None = None,
 ) -> list[Finding]:
     """Every finding over marts.kpi, marts.sipkollen and marts.time_to_meeting_survival, with
-    every group of hidden counts solved completely."""
+    every group of hidden counts solved completely (unless `lp_limit`, see `count_ranges`)."""
     return [
-        *audit_counts(con, "kpi", threshold, protection),
-        *audit_counts(con, "sipkollen", threshold, protection),
+        *audit_counts(con, "kpi", threshold, protection, lp_limit),
+        *audit_counts(con, "sipkollen", threshold, protection, lp_limit),
         *audit_survival(con, threshold),
     ]

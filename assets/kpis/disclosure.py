@@ -150,7 +150,9 @@ def _nearest_published(
         reached = members
 
 
-def _widen(counts: _Counts, decided: np.ndarray, protection: int) -> np.ndarray:
+def _widen(
+    counts: _Counts, decided: np.ndarray, protection: int, lp_limit: int | None
+) -> np.ndarray:
     """Where the relations together still pin a hidden count to a range narrower than the
     protection level (which the per-relation rule cannot see), hide the smallest published
     count of one of its relations too, and check the components that changed again. Hiding a
@@ -162,7 +164,7 @@ def _widen(counts: _Counts, decided: np.ndarray, protection: int) -> np.ndarray:
     while True:
         hidden, _ = counts.hidden_given(decided)
         ranges = count_ranges(
-            ~hidden, values, counts.relations, protection, focus, wanted_counts=~proven
+            ~hidden, values, counts.relations, protection, focus, lp_limit, ~proven
         )
         weak = [i for i, (low, high) in ranges.items() if not protected(low, high, protection)]
         proven[[i for i, (low, high) in ranges.items() if whole_width(low, high) >= protection]] = (
@@ -190,16 +192,18 @@ def apply_disclosure(
     threshold: int,
     protection: int | None = None,
     mart: str = "kpi",
+    lp_limit: int | None = None,
 ) -> dict[str, int]:
     """Read cells shaped like `work.kpi_cells` from `source`; write SPEC §6 rows to `target`;
     return how many rows there are and how many were suppressed, primary and complementary.
     `protection` (default: follows the threshold) is the least sum of hidden members under a
-    published total."""
+    published total; `lp_limit` (default: none) is `SIP_LP_GROUP_LIMIT`."""
     protection = protection_level_for(threshold, protection)
     counts = _Counts(con, source, mart)
     decided = (counts.values > 0) & (counts.values < threshold)
     _, primary_rows = counts.hidden_given(decided)
-    decided = _widen(counts, complementary(counts, decided, protection), protection)
+    decided = complementary(counts, decided, protection)
+    decided = _widen(counts, decided, protection, lp_limit)
     _, suppressed_rows = counts.hidden_given(decided)
     con.execute("CREATE OR REPLACE TEMP TABLE _suppressed (row_id BIGINT)")
     suppressed_ids = counts.row_ids[suppressed_rows]

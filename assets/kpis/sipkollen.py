@@ -22,7 +22,10 @@ def _codes(predicate) -> str:
 
 
 def build_sipkollen_mart(
-    con: duckdb.DuckDBPyConnection, threshold: int, protection: int | None = None
+    con: duckdb.DuckDBPyConnection,
+    threshold: int,
+    protection: int | None = None,
+    lp_limit: int | None = None,
 ) -> int:
     survey = load_survey()
     questions = ", ".join(q.id for q in survey.questions)
@@ -73,6 +76,7 @@ def build_sipkollen_mart(
         threshold,
         protection,
         mart="sipkollen",
+        lp_limit=lp_limit,
     )
     con.execute("CREATE SCHEMA IF NOT EXISTS marts")
     wilson = (

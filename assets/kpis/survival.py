@@ -195,17 +195,43 @@ def _separate(values: dict[str, list[list[int]]], overall: list[list[int]], thre
 
 
 def published_curves(
-    curves: dict[tuple[str, str], list[tuple[int, int, int]]], threshold: int
+    curves: dict[tuple[str, str], list[tuple[int, int, int]]],
+    threshold: int,
+    tied: frozenset[str] = frozenset(),
 ) -> dict[tuple[str, str], list[tuple]]:
     """(day, at_risk, events, survival) steps of every curve, from its (day, events, leaving)
-    rows; `curves` holds ('all', 'all') and (dimension, value) for every value."""
-    steps = {curve: _coarsened(days, threshold) for curve, days in curves.items()}
+    rows; `curves` holds ('all', 'all') and (dimension, value) for every value. The dimensions
+    in `tied` (`tied_dimensions`) publish no curves; with 'all' among them, nothing is."""
+    if "all" in tied:
+        return {}
+    steps = {
+        curve: _coarsened(days, threshold) for curve, days in curves.items() if curve[0] not in tied
+    }
     overall = steps.get(("all", "all"))
     for dimension in sorted({dimension for dimension, _ in curves} - {"all"}):
         if overall:
             values = {value: s for (d, value), s in steps.items() if d == dimension}
             _separate(values, overall, threshold)
     return {curve: _with_survival(s) for curve, s in steps.items()}
+
+
+def tied_dimensions(con: duckdb.DuckDBPyConnection) -> frozenset[str]:
+    """Dimensions (or 'all') with a value whose `consent_given_share` is hidden in some year of
+    marts.kpi. A curve starts with its value's plans with consent given, the sum of those
+    yearly numerators: it would give a hidden year away as the population minus the others, and
+    one curve left out would follow from the overall one minus the rest of its dimension, so
+    such a dimension publishes no curves."""
+    if not con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'marts' AND table_name = 'kpi'"
+    ).fetchone()[0]:
+        return frozenset()  # no published figures to tie to (a survival mart on its own)
+    return frozenset(
+        dimension
+        for (dimension,) in con.execute(
+            "SELECT DISTINCT dimension FROM marts.kpi WHERE kpi = 'consent_given_share' "
+            "AND period_grain = 'year' AND suppressed"
+        ).fetchall()
+    )
 
 
 def build_survival(con: duckdb.DuckDBPyConnection, threshold: int) -> int:
@@ -236,7 +262,7 @@ def build_survival(con: duckdb.DuckDBPyConnection, threshold: int) -> int:
     curves: dict[tuple[str, str], list] = {}
     for dimension, value, day, events, leaving in per_day:
         curves.setdefault((dimension, value), []).append((day, events, leaving))
-    steps = published_curves(curves, threshold)
+    steps = published_curves(curves, threshold, tied_dimensions(con))
     frame = pd.DataFrame(
         [(*curve, *step, False) for curve, rows in steps.items() for step in rows],
         columns=[
