@@ -20,6 +20,8 @@ censored or plans left without a meeting (censored plus those left after the lat
 to threshold-1. The values of a dimension partition the overall curve's plans, so the same
 counts are formed for the others on every point of the overall curve: its count minus the
 values that publish the same count (whatever values are left, also those without a curve).
+A curve's population is a sum of `marts.kpi` counts (its value's yearly consents), so no curve
+of a dimension may be published beside a hidden year of those counts.
 """
 
 from __future__ import annotations
