@@ -24,6 +24,10 @@ several, or the values without a curve), the value with the smallest such count 
 that point: its step merges with its next one, or its curve ends a step earlier, or (at the
 start) it is hidden. Its own count is 0 or at least threshold, so the others' grows enough.
 
+A curve's population is its value's plans with consent given, which marts.kpi shows year by
+year as the numerators of consent_given_share: a dimension with a value hidden in one of those
+years publishes no curves (`tied_dimensions`).
+
 A curve with 1 to threshold - 1 censored plans in all still ends at the first step that can
 hold them: moving them before the first step would show a small count next to its population,
 which `marts.kpi` publishes (docs/decisions.md).
