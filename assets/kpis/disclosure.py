@@ -167,9 +167,8 @@ def _widen(
             ~hidden, values, counts.relations, protection, focus, lp_limit, ~proven
         )
         weak = [i for i, (low, high) in ranges.items() if not protected(low, high, protection)]
-        proven[[i for i, (low, high) in ranges.items() if whole_width(low, high) >= protection]] = (
-            True
-        )
+        for count, (low, high) in ranges.items():
+            proven[count] = whole_width(low, high) >= protection
         if not weak:
             return decided
         progress = decided.sum()
