@@ -9,7 +9,8 @@ Complementary: every linear relation among the counts (dimension values to the o
 family members to their total, months to quarters to years) that holds a hidden count must leave
 it open. A relation with exactly one hidden count would give it away by subtraction; a relation
 whose total is published must hide members that add up to at least the protection level, or the
-hidden members are pinned to a narrow range. Such a relation gets one more member hidden, chosen
+hidden members are pinned to a narrow range (hidden zeros alone are not protected: a count that
+can only be 0 may be published). Such a relation gets one more member hidden, chosen
 by cost as τ-ARGUS does with cell costs (`tables.GRAIN_COST`): a breakdown's months before its
 quarters and years, breakdowns before the region's own months, and the region's own quarters and
 years never, unless nothing else is left; within a cost, the smallest non-zero count first. Its
@@ -50,12 +51,13 @@ def _needs_more(
     coefficients: np.ndarray, hidden: np.ndarray, values: np.ndarray, protection
 ) -> bool:
     """A relation leaves too little room: one hidden count alone, or hidden members under a
-    published total that add up to less than the protection level."""
+    published total that add up to less than the protection level. Hidden zeros alone give
+    nothing away that may not be published: they can only be 0."""
     n_hidden = int(hidden.sum())
     if n_hidden == 1:
-        return True
+        return bool(values[hidden].sum() > 0)
     total_published = not hidden[coefficients < 0].any()
-    return n_hidden >= 2 and total_published and values[hidden].sum() < protection
+    return n_hidden >= 2 and total_published and 0 < values[hidden].sum() < protection
 
 
 def complementary(counts: CountTable, decided: np.ndarray, protection: int) -> np.ndarray:
@@ -63,11 +65,14 @@ def complementary(counts: CountTable, decided: np.ndarray, protection: int) -> n
     matrix, values = counts.relations, counts.values
     hidden, _ = counts.hidden_given(decided)
     while True:
+        hidden_values = np.where(hidden, values, 0)
         n_hidden = abs(matrix) @ hidden.astype(np.int64)
-        hidden_sum = (matrix > 0).astype(np.int64) @ np.where(hidden, values, 0)
+        lone_value = abs(matrix) @ hidden_values
+        hidden_sum = (matrix > 0).astype(np.int64) @ hidden_values
         total_hidden = (matrix < 0).astype(np.int64) @ hidden.astype(np.int64) > 0
         suspects = np.flatnonzero(
-            (n_hidden == 1) | ((n_hidden >= 2) & ~total_hidden & (hidden_sum < protection))
+            ((n_hidden == 1) & (lone_value > 0))
+            | ((n_hidden >= 2) & ~total_hidden & (hidden_sum > 0) & (hidden_sum < protection))
         )
         if suspects.size == 0:
             return decided
