@@ -40,11 +40,16 @@ from data_contracts.settings import protection_level_for
 AS_OF = "(SELECT as_of FROM model.run_params)"
 
 
-def _cheapest(candidates: np.ndarray, counts: CountTable) -> int:
-    """The candidate whose hiding costs least: lowest cost, then non-zero, then smallest."""
+def _by_cost(candidates: np.ndarray, counts: CountTable) -> list[int]:
+    """Candidates cheapest first: lowest cost, then non-zero, then smallest."""
     values = counts.values[candidates]
     order = np.lexsort((candidates, values, values == 0, counts.cost[candidates]))
-    return int(candidates[order[0]])
+    return [int(c) for c in candidates[order]]
+
+
+def _cheapest(candidates: np.ndarray, counts: CountTable) -> int:
+    """The candidate whose hiding costs least."""
+    return _by_cost(candidates, counts)[0]
 
 
 def _needs_more(
@@ -89,27 +94,50 @@ def complementary(counts: CountTable, decided: np.ndarray, protection: int) -> n
 
 def _nearest_published(
     counts: CountTable, by_count: sparse.csc_matrix, hidden: np.ndarray, count: int
-) -> int | None:
-    """The cheapest published count among those sharing a relation with `count`; where all of
-    those are hidden too (or are the region's own quarters and years), among those sharing a
-    relation with the hidden ones reached, and so on (a hidden group can be pinned by a
-    published figure several relations away). The region's own quarters and years only when
-    nothing else is left."""
+) -> list[int]:
+    """Published counts that could widen `count`, the best first: those sharing a relation with
+    it, cheapest first; where all of those are hidden too, those sharing a relation with the
+    hidden ones reached, and so on (a hidden group can be pinned by a published figure several
+    relations away). The region's own quarters and years come last, after every ring."""
     reached = np.array([count])
-    fallback = None
+    found: list[int] = []
+    costly = []
     while True:
         rows = np.unique(by_count[:, reached].indices)
         members = np.unique(counts.relations[rows].indices)
         open_members = members[~hidden[members]]
         cheap = open_members[counts.cost[open_members] < REGION_MEMBER]
-        if cheap.size:
-            return _cheapest(cheap, counts)
-        if fallback is None and open_members.size:
-            fallback = _cheapest(open_members, counts)
+        found += [c for c in _by_cost(cheap, counts) if c not in found]
+        costly.append(open_members[counts.cost[open_members] >= REGION_MEMBER])
         further = np.union1d(reached, members[hidden[members]])
-        if further.size == reached.size:
-            return fallback
+        if len(found) >= LOOK_AHEAD or further.size == reached.size:
+            rest = _by_cost(np.unique(np.concatenate(costly)), counts)
+            return found + [c for c in rest if c not in found]
         reached = further
+
+
+# How many candidates a widening pick tries before it accepts one that hides a region total.
+LOOK_AHEAD = 12
+
+
+def _pick_and_close(
+    counts: CountTable, decided: np.ndarray, candidates: list[int], protection: int
+) -> np.ndarray:
+    """Hide the first candidate whose consequences (what the relations then need, by
+    `complementary`) leave the region's own quarters and years alone: a region month that is
+    so far its quarter's only month takes the quarter with it, and the quarter a year. Only
+    when every candidate tried would, the first is taken."""
+    region_totals = counts.cost >= REGION_MEMBER
+    hidden_before = counts.hidden_given(decided)[0] & region_totals
+    first = None
+    for candidate in candidates[:LOOK_AHEAD]:
+        trial = decided.copy()
+        trial[candidate] = True
+        trial = complementary(counts, trial, protection)
+        if not (counts.hidden_given(trial)[0] & region_totals & ~hidden_before).any():
+            return trial
+        first = trial if first is None else first
+    return first if first is not None else decided
 
 
 def _widen(
@@ -140,12 +168,12 @@ def _widen(
         progress_before = decided.sum()
         before = hidden.copy()
         for count in weak:
-            pick = _nearest_published(counts, by_count, hidden, count)
-            if pick is not None:  # else nothing is left to hide; the audit will name it
-                decided[pick] = hidden[pick] = True
+            hidden, _ = counts.hidden_given(decided)
+            candidates = _nearest_published(counts, by_count, hidden, count)
+            # No candidate: nothing is left to hide; the audit will name the count.
+            decided = _pick_and_close(counts, decided, candidates, protection)
         if decided.sum() == progress_before:
             break
-        decided = complementary(counts, decided, protection)
         hidden, _ = counts.hidden_given(decided)
         # The groups that changed, and those of the weak counts (a pick may lie in another
         # group when the weak count's own group has nothing left to hide).
