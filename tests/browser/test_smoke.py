@@ -52,7 +52,8 @@ def _settle(page) -> None:
 
 
 def _choose(page, label: str, option: str) -> None:
-    page.get_by_label(label, exact=True).first.click()
+    # Visible only: another tab of the page may hold a control with the same label.
+    page.get_by_label(label, exact=True).filter(visible=True).first.click()
     page.keyboard.type(option)  # the option list is virtual: filter it down to the option
     page.get_by_role("option", name=option, exact=True).click()
     _settle(page)
@@ -216,7 +217,7 @@ def test_steward_page_shows_the_published_deliveries_and_rule_failures(
     page.close()
 
 
-def test_steward_goes_from_the_red_delivery_line_to_a_masked_fix_list(
+def test_steward_goes_from_the_summary_to_a_masked_fix_list(
     served_app, browser, demo_pipeline
 ) -> None:
     restricted = demo_pipeline.settings.restricted_serving_path
@@ -228,27 +229,29 @@ def test_steward_goes_from_the_red_delivery_line_to_a_masked_fix_list(
         ).fetchone()
     title = load_contract(entity).title_sv
     page = _open(browser, served_app + "/dataforvaltning", "steward_lines")
-    red_line = (
-        page.locator("[data-testid='stAlertContentError']")
-        .filter(has_text=file)
-        .filter(has_text="Godkänd med fel")
-        .first
-    )
-    expect(red_line).to_contain_text(f"Godkänd med fel: {title}, {file} – {quarantined} av")
+    # One summary, its first line the entity with personal data, naming the delivery.
+    expect(page.locator("[data-testid='stAlertContentError']")).to_have_count(1)
+    first_line = page.locator("[data-testid='stAlertContentError'] li").first
+    expect(first_line).to_contain_text(f"{title}: ")
+    expect(first_line).to_contain_text(file)
+    expect(first_line).to_contain_text("Personuppgifter")
     page.screenshot(path=ARTIFACTS / "steward_verdicts.png", full_page=True)
 
     page.get_by_role("tab", name="Rättningslista (personuppgifter maskerade)").click()
     _settle(page)
-    _choose(page, "Leverans", f"{title} · {file}")
-    cells = _grid_row(page, "Personuppgift i leveransen", lambda cells: len(cells) == 6)
-    assert "[telefon]" in cells[3] and cells[2] == "Kommentar", cells
+    _choose(page, "Fil", file)
+    page.keyboard.press("Escape")
+    cells = _grid_row(page, "Personuppgift i leveransen", lambda cells: len(cells) == 8)
+    assert cells[:2] == [title, file], cells
+    assert "[telefon]" in cells[5] and cells[4] == "Kommentar", cells
     page.screenshot(path=ARTIFACTS / "steward_fix_list.png", full_page=True)
     with page.expect_download() as download:
         page.get_by_role("button", name="Ladda ned CSV").first.click()  # the open tab's
     stem = Path(file).stem
     assert download.value.suggested_filename.startswith(f"rattningslista_{entity}_{stem}_20")
     text = Path(download.value.path()).read_text(encoding="utf-8-sig")
-    assert "Rad i filen;Id;Fält;Värde (maskerat);Regel;Förväntat" in text
+    assert "Entitet;Fil;Rad i filen;Id;Fält;Värde (maskerat);Regel;Förväntat" in text
+    assert f"{title};{file};" in text
     assert "[telefon]" in text and "Personuppgift i leveransen" in text
     assert "070-123" not in text and "070-123" not in page.content()
     page.close()
