@@ -6,7 +6,7 @@ from pathlib import Path
 import streamlit as st
 
 from dashboards.auth import notice_page, sign_in, track_page
-from dashboards.components import set_page_language
+from dashboards.chrome import set_page_language
 from dashboards.i18n import LANGUAGES, current_language, t
 
 st.set_page_config(page_title="SIP-uppföljning", page_icon="📋", layout="wide")

@@ -2,7 +2,7 @@
 vector graphics, so a report needs no browser or image engine and stays small.
 
 The built-in Helvetica with the Windows-1252 encoding covers Swedish (å, ä, ö, é, –), so no font
-file is embedded. Charts use the dashboards' palette (`components.COLOURS`, `GROUP_COLOURS`).
+file is embedded. Charts use the dashboards' palette (`palette.COLOURS`, `GROUP_COLOURS`).
 Everything here takes resolved text: the callers translate and format.
 """
 
@@ -16,7 +16,7 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
 
-from dashboards.components import COLOURS, GROUP_COLOURS
+from dashboards.palette import COLOURS, GROUP_COLOURS
 
 MARGIN = 15  # mm
 BODY = 10  # pt

@@ -12,18 +12,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from dashboards.components import (
-    COLOURS,
-    about,
-    definition,
-    first_data_month,
-    first_full_period,
-    format_value,
-    kpi_catalogue,
-    period_text,
-)
-from dashboards.components import status as tile_status
 from dashboards.data import query
+from dashboards.figures import about, definition, format_value, kpi_catalogue
+from dashboards.figures import status as tile_status
 from dashboards.formatting import period_label, plain_date
 from dashboards.i18n import (
     code_label,
@@ -34,7 +25,9 @@ from dashboards.i18n import (
     t,
     value_label,
 )
+from dashboards.palette import COLOURS
 from dashboards.pdf import SMALL, Bar, BarChart, Document, LineChart, nice_axis
+from dashboards.periods import first_data_month, first_full_period, period_text
 from data_contracts.contracts import SURVEY_DIMENSIONS
 
 TREND_PERIODS = {"month": 13, "quarter": 8, "year": 5}

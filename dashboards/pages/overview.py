@@ -7,36 +7,32 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from dashboards.auth import require_page
-from dashboards.components import (
-    COLOURS,
-    Comparison,
-    about,
+from dashboards.charts import (
     bar_chart,
     bars_table,
-    change,
-    comparison,
-    definition,
     explain_if_empty,
+    show_chart,
+    style,
+    trend_chart,
+)
+from dashboards.chrome import page_header
+from dashboards.data import query
+from dashboards.exports import pdf_download, table_with_downloads
+from dashboards.figures import about, change, definition, format_value, kpi_catalogue, status
+from dashboards.formatting import file_name, period_label
+from dashboards.i18n import code_label, dimension_label, kpi_label, population_label, t, value_label
+from dashboards.palette import COLOURS
+from dashboards.periods import (
+    Comparison,
+    comparison,
     first_data_month,
     first_full_period,
-    format_value,
-    kpi_catalogue,
-    page_header,
-    pdf_download,
     period_filters,
     period_start_of,
     period_text,
-    show_chart,
-    status,
-    style,
-    table_with_downloads,
-    trend_chart,
-    url_select,
 )
-from dashboards.data import query
-from dashboards.formatting import file_name, period_label
-from dashboards.i18n import code_label, dimension_label, kpi_label, population_label, t, value_label
 from dashboards.report import overview_report, render_overview
+from dashboards.url_state import url_select
 from data_contracts.contracts import KPI_DIMENSIONS, SURVEY_DIMENSIONS
 
 DIMENSIONS = ("all", *KPI_DIMENSIONS)

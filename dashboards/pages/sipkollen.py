@@ -10,22 +10,10 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from dashboards.auth import require_page
-from dashboards.components import (
-    COLOURS,
-    FONT_SIZE,
-    GROUP_COLOURS,
-    explain_if_empty,
-    hide_page_chrome,
-    page_header,
-    pdf_download,
-    period_filters,
-    show_chart,
-    step_with_keys,
-    style,
-    table_with_downloads,
-    url_select,
-)
+from dashboards.charts import explain_if_empty, show_chart, style
+from dashboards.chrome import hide_page_chrome, page_header, step_with_keys
 from dashboards.data import query
+from dashboards.exports import pdf_download, table_with_downloads
 from dashboards.formatting import file_name, file_stem, number, period_label
 from dashboards.handout import (
     COMPARISONS,
@@ -43,6 +31,9 @@ from dashboards.i18n import (
     t,
     value_label,
 )
+from dashboards.palette import COLOURS, FONT_SIZE, GROUP_COLOURS
+from dashboards.periods import period_filters
+from dashboards.url_state import url_select
 from data_contracts.contracts import SURVEY_DIMENSIONS, load_survey
 from data_contracts.safe_text import plain_html, plain_markdown
 

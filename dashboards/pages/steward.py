@@ -9,17 +9,12 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from dashboards.auth import require_page, row_level_query, show_access_log
-from dashboards.components import (
-    COLOURS,
-    download_buttons,
-    explain_if_empty,
-    page_header,
-    show_chart,
-    style,
-    table_with_downloads,
-    url_select,
-)
+from dashboards.charts import explain_if_empty, show_chart, style
+from dashboards.chrome import page_header
+from dashboards.exports import download_buttons, table_with_downloads
 from dashboards.i18n import t
+from dashboards.palette import COLOURS
+from dashboards.url_state import url_select
 from data_contracts.changelog import contract_changes
 from data_contracts.contracts import ENTITIES, load_contracts, load_survey
 from data_contracts.pii import mask_text

@@ -4,24 +4,14 @@ import pandas as pd
 import streamlit as st
 
 from dashboards.auth import published_units, require_page, row_level_query
-from dashboards.components import (
-    about,
-    explain_if_empty,
-    first_data_month,
-    first_full_period,
-    format_value,
-    kpi_catalogue,
-    page_header,
-    period_filters,
-    period_text,
-    show_chart,
-    style,
-    table_with_downloads,
-    trend_chart,
-    url_select,
-)
+from dashboards.charts import explain_if_empty, show_chart, style, trend_chart
+from dashboards.chrome import page_header
 from dashboards.data import query
+from dashboards.exports import table_with_downloads
+from dashboards.figures import about, format_value, kpi_catalogue
 from dashboards.i18n import kpi_label, t
+from dashboards.periods import first_data_month, first_full_period, period_filters, period_text
+from dashboards.url_state import url_select
 from data_contracts.safe_text import plain_markdown
 
 COMPARED = (

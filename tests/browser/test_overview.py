@@ -49,7 +49,7 @@ def _open(browser, url: str):
     return page
 
 
-# A chart's title as a person reads it: `components.style` wraps long titles with <br>, which
+# A chart's title as a person reads it: `charts.style` wraps long titles with <br>, which
 # Plotly draws as one <tspan class="line"> per line, so the text content runs the lines together.
 TITLE = """chart => {
   const title = chart.querySelector('.gtitle');

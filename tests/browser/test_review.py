@@ -168,7 +168,7 @@ def test_presentation_mode_is_readable_and_steps_with_the_keyboard(served_app, b
                         return {text: t.textContent, size: parseFloat(s.fontSize), fill: s.fill,
                                 box: [r.left, r.top, r.right, r.bottom]}; })"""
     )
-    background = _rgb("rgb(255, 255, 255)")  # the chart's paper, set in components.style
+    background = _rgb("rgb(255, 255, 255)")  # the chart's paper, set in charts.style
     assert texts
     for text in texts:
         assert text["size"] >= 20, text

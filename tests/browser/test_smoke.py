@@ -12,7 +12,7 @@ import duckdb
 import pytest
 from playwright.sync_api import expect
 
-from dashboards.components import format_value
+from dashboards.figures import format_value
 from data_contracts.contracts import load_contract
 from tests.app_server import serve_app
 from tests.browser.conftest import ARTIFACTS

@@ -11,8 +11,8 @@ import io
 import openpyxl
 import pandas as pd
 
-from dashboards.components import export
 from dashboards.data import run_info
+from dashboards.exports import export
 from tests.dashboards.conftest import mart
 
 

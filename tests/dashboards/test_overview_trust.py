@@ -12,8 +12,8 @@ import re
 import pandas as pd
 import pytest
 
-from dashboards import components
-from dashboards.components import format_value
+from dashboards import exports
+from dashboards.figures import format_value
 from dashboards.formatting import period_label
 from dashboards.i18n import kpi_label, t
 from tests.dashboards.conftest import chart_specs, drawn, mart, open_page
@@ -276,13 +276,13 @@ def test_unit_page_opens_where_most_values_show_with_a_trend_and_typed_numbers(
         by_month += unit_values_shown(open_page("unit", unit=unit, grain="month"))
     assert by_default > by_month  # the grain a page opens on is not the one that hides most
     exported = {}
-    real_export = components.export
+    real_export = exports.export
 
     def export(frame, name, **source):
         exported[name] = frame
         return real_export(frame, name, **source)
 
-    monkeypatch.setattr(components, "export", export)
+    monkeypatch.setattr(exports, "export", export)
     at = open_page("unit", unit=units[0])
     compared = next(d.value for d in at.dataframe if "Nyckeltal" in d.value.columns)
     # On screen the grid writes what Swedish writes ("70,8", "–"), never "None" or "70.8" ...

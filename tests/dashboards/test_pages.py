@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from dashboards.components import format_value
+from dashboards.figures import format_value
 from dashboards.i18n import kpi_label
 from tests.dashboards.conftest import mart, open_page
 

@@ -11,10 +11,11 @@ import pandas as pd
 import pypdfium2
 from pypdf import PdfReader
 
-from dashboards.components import GROUP_COLOURS, format_value
 from dashboards.data import run_info
+from dashboards.figures import format_value
 from dashboards.formatting import file_name
 from dashboards.handout import HandoutRow, pdf_handout, sipkollen_handout
+from dashboards.palette import GROUP_COLOURS
 from dashboards.report import overview_report, render_overview
 from tests.dashboards.conftest import mart, open_page
 
