@@ -50,15 +50,16 @@ def style(fig: go.Figure, title: str, height: int = 480) -> go.Figure:
     return fig
 
 
-def show_chart(fig: go.Figure, table: pd.DataFrame | None = None) -> None:
+def show_chart(fig: go.Figure, table: pd.DataFrame | None = None, height="content") -> None:
     """The chart as the code styled it, and under it its data as a table: the text alternative
     for readers who cannot see the chart, reachable by keyboard (an expander, then a plain HTML
     table a screen reader walks cell by cell).
 
     `table` holds what the chart draws, with headers from the label catalogue; a suppressed cell
-    holds `t("common.suppressed")`, never 0 or an empty value."""
+    holds `t("common.suppressed")`, never 0 or an empty value. `height="stretch"` fills the
+    container's height instead of the figure's (a slide)."""
     # Streamlit's chart theme would replace the code's font sizes and colours (12 px grey labels).
-    st.plotly_chart(fig, width="stretch", config=PLOTLY_CONFIG, theme=None)
+    st.plotly_chart(fig, width="stretch", height=height, config=PLOTLY_CONFIG, theme=None)
     if table is None:
         return
     title = html.unescape((fig.layout.title.text or "").replace("<br>", " "))

@@ -87,3 +87,19 @@ def page_header(title_key: str, intro: str, quiet: bool = False) -> dict | None:
     )
     st.write(intro)
     return info
+
+
+def fill_screen(key: str) -> None:
+    """The container `key` (made with a fixed height) takes what the window leaves below the
+    elements above it (the demo banner), so that a chart in it with `height="stretch"` fills
+    the screen below the step buttons: a slide shows whole on a 1280×720 projector and on a
+    1920×1080 screen alike. The page becomes a column as tall as the window, the container's
+    wrapper its flexible part."""
+    st.html(
+        "<style>[data-testid=stMainBlockContainer]{height:100vh;display:flex;"
+        "flex-direction:column}"
+        "[data-testid=stMainBlockContainer]>[data-testid=stVerticalBlock]{flex:1 1 auto;"
+        "min-height:0}"
+        f"[data-testid=stLayoutWrapper]:has(>.st-key-{key}){{flex:1 1 0 !important;"
+        "height:auto !important;min-height:0}</style>"
+    )

@@ -178,7 +178,7 @@ def test_presentation_mode_is_readable_and_steps_with_the_keyboard(served_app, b
         """() => [...document.querySelectorAll('.js-plotly-plot .errorbar path')].map(p => {
               const r = p.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; })"""
     )
-    percentages = [t["box"] for t in texts if re.fullmatch(r"\d+ %", t["text"])]
+    percentages = [t["box"] for t in texts if re.fullmatch(r"\d+ % \(n = \d+\)", t["text"])]
     assert whiskers and percentages
     for left, top, right, bottom in percentages:
         for w_left, w_top, w_right, w_bottom in whiskers:
