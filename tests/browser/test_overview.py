@@ -129,7 +129,9 @@ def test_a_trend_draws_suppressed_months_as_gaps_beside_the_target(
     expect(line.locator("path.point")).to_have_count(shown)
     # The hidden months are marked on their own, and the legend says what the mark means.
     expect(marks.locator("path.point")).to_have_count(hidden)
-    expect(trend.locator(".legendtext", has_text="Skyddad (för få)")).to_have_count(1)
+    expect(
+        trend.locator(".legendtext", has_text="Dold för att skydda enskilda personer")
+    ).to_have_count(1)
     # The dashed target line at 80 %, labelled.
     expect(trend.locator(".annotation-text", has_text="mål 80 %")).to_have_count(1)
     dashed = trend.locator(".shapelayer path").first.get_attribute("style")

@@ -66,7 +66,7 @@ def test_every_chart_has_its_data_as_a_table(serving_db) -> None:
     ]
     for (_, row), shown in zip(published.iterrows(), statements.itertuples(), strict=True):
         if row["suppressed"]:
-            assert shown[2] == shown[5] == "Skyddad (för få)"
+            assert shown[2] == shown[5] == "Dold"
         else:
             assert shown[2] == f"{row['share_positive'] * 100:.1f}".replace(".", ",")
             assert shown[5] == str(int(row["n_applicable"]))
@@ -78,7 +78,7 @@ def test_every_chart_has_its_data_as_a_table(serving_db) -> None:
         [period],
     ).iloc[0, 0]
     cells = at.table[-1].value.iloc[:, 1:].to_numpy().ravel().tolist()
-    assert cells.count("Skyddad (för få)") == by_respondent
+    assert cells.count("Dold") == by_respondent
     assert "0" not in cells
 
 
