@@ -80,7 +80,8 @@ def test_filtered_overview_says_whole_region_status_and_part_period(
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page = _open(
         browser,
-        f"{served_app}/?grain=year&dim=municipality_code&value={municipality}&trend={KPI}",
+        f"{served_app}/?grain=year&period=2026-01-01&dim=municipality_code&value={municipality}"
+        f"&trend={KPI}",
     )
     main = page.locator("[data-testid='stMain']").first
     # The year is not over: the selector, the tiles and the trend say up to which day.
