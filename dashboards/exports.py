@@ -55,7 +55,7 @@ class Export:
 
     def csv(self) -> bytes:
         # Swedish Excel: ';' between fields, decimal comma, and a BOM so å/ä/ö survive. Cells
-        # are written one by one: a column may mix numbers with "Skyddad", and pandas puts the
+        # are written one by one: a column may mix numbers with "Dold", and pandas puts the
         # decimal mark only into all-number columns.
         text = self.frame.map(
             lambda v: str(v).replace(".", self.decimal) if isinstance(v, float) else v

@@ -11,20 +11,38 @@ import pandas as pd
 from dashboards import formatting
 from dashboards.i18n import current_language, t
 
+# Shown precision per kind: (factor, decimals); a change that rounds to 0 at it is no change.
+PRECISION = {"share": (100, 0), "rate": (1, 1), "quantile": (1, 0), "count": (1, 0)}
+# The most decimals a figure gets so that its status against a target reads true.
+MAX_DECIMALS = 3
 
-def format_value(value: float | None, suppressed: bool, kind: str) -> str:
-    """A figure as shown to people, in the page's language: suppressed cells say so, never 0."""
+
+def format_value(
+    value: float | None, suppressed: bool, kind: str, decimals: int | None = None
+) -> str:
+    """A figure as shown to people, in the page's language: hidden cells say so, never 0.
+    `decimals` overrides the kind's precision (`PRECISION`)."""
     if suppressed:
         return t("common.suppressed")
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
-    if kind == "share":
-        return f"{formatting.number(value * 100)} %"
-    if kind == "rate":
-        return formatting.number(value, 1)
-    if kind == "quantile":
-        return f"{formatting.number(value)} d"
-    return formatting.number(value)
+    factor, default = PRECISION.get(kind, (1, 0))
+    figure = formatting.number(value * factor, default if decimals is None else decimals)
+    return {"share": f"{figure} %", "quantile": f"{figure} d"}.get(kind, figure)
+
+
+def decimals_against(value: float, target: float, kind: str, better: str) -> int:
+    """The fewest decimals (from the kind's own) at which the shown figure compares with the
+    target as the true value does: 79.95 % against a target of 80 % reads 79,95 %, not
+    80 % beside "Når inte målet"."""
+    factor, decimals = PRECISION.get(kind, (1, 0))
+    met = _meets(value, target, better)
+    while (
+        decimals < MAX_DECIMALS
+        and _meets(round(value * factor, decimals) / factor, target, better) != met
+    ):
+        decimals += 1
+    return decimals
 
 
 def kpi_catalogue(query) -> pd.DataFrame:
@@ -47,10 +65,6 @@ def definition(catalogue: pd.DataFrame, kpi: str) -> str:
     if kpi not in catalogue.index:
         return ""
     return str(catalogue.loc[kpi, f"definition_{current_language()}"])
-
-
-# Shown precision per kind: (factor, decimals); a change that rounds to 0 at it is no change.
-PRECISION = {"share": (100, 0), "rate": (1, 1), "quantile": (1, 0), "count": (1, 0)}
 
 
 @dataclass(frozen=True)
@@ -79,5 +93,12 @@ def change(difference: float, kind: str, better: str) -> Change:
 
 def status(value: float, target: float, better: str) -> tuple[str, str]:
     """(word, colour) of a value against its target: the word always goes with the colour."""
-    met = value <= target if better == "lower" else value >= target
-    return (t("report.meets"), "blue") if met else (t("report.misses"), "orange")
+    return (
+        (t("report.meets"), "blue")
+        if _meets(value, target, better)
+        else (t("report.misses"), "orange")
+    )
+
+
+def _meets(value: float, target: float, better: str) -> bool:
+    return value <= target if better == "lower" else value >= target

@@ -32,7 +32,7 @@ COMPARISONS = (
 @dataclass(frozen=True)
 class HandoutRow:
     statement: str
-    sentence: str  # "8 av 10 svarade Ja (52 svar)" or "För få svar för att visa"
+    sentence: str  # "8 av 10 svarade Ja (52 svar)" or "Dold för att skydda enskilda personer"
     share: float | None  # None when suppressed: drawn as a grey bar without a number
     ci_low: float | None = None
     ci_high: float | None = None

@@ -30,7 +30,7 @@ _PLAIN = str.maketrans({"−": "-", "≥": ">=", "≤": "<=", "\u202f": " ", "�
 class Bar:
     label: str
     value: float | None  # None: suppressed or missing, drawn as a grey track with `text`
-    text: str  # written beside the bar: "82 %", "Skyddad (för få)"
+    text: str  # written beside the bar: "82 %", "Dold"
     low: float | None = None  # the interval, in the value's unit
     high: float | None = None
     group: int = 0  # index into the chart's `groups` (legend) when bars come in groups

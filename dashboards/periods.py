@@ -48,10 +48,13 @@ def until_text(as_of) -> str:
     return t("common.until", date=f"{as_of.day} {month}")
 
 
-def period_text(grain: str, start, as_of) -> str:
-    """'2026 K4 (t.o.m. 31 okt)' for a period that holds the as-of date, else '2026 K3'."""
+def period_text(grain: str, start, as_of, complete: bool | None = None) -> str:
+    """'2026 K4 (t.o.m. 31 okt)' for a period that holds the as-of date, else '2026 K3'.
+    `complete` is the mart's `period_complete` where the caller has read it."""
     label = formatting.period_label(grain, start)
-    return label if is_complete(grain, start, as_of) else f"{label} ({until_text(as_of)})"
+    if complete is None:
+        complete = is_complete(grain, start, as_of)
+    return label if complete else f"{label} ({until_text(as_of)})"
 
 
 def first_data_month(query) -> pd.Timestamp:
@@ -107,12 +110,19 @@ def comparison(grain: str, period, as_of, first_month) -> Comparison | str:
 
 
 def period_filters(
-    table: str, grains: Sequence[str], container=st, default_grain: str | None = None
+    table: str,
+    grains: Sequence[str],
+    container=st,
+    default_grain: str | None = None,
+    complete_first: bool = False,
 ) -> tuple[str, pd.Timestamp | None]:
     """Grain and period selectors (kept in the URL), latest period first; the period that holds
-    the as-of date says so ("2026 K4 (t.o.m. 31 okt)"). Switching the grain keeps the period
-    that contains the one shown (Månad → År → Månad comes back to the same month)."""
-    from dashboards.data import query, run_info
+    the as-of date says so ("2026 K4 (t.o.m. 31 okt)"; the mart's `period_complete` where it
+    publishes one). With `complete_first` the page opens on the latest complete period: an
+    unfinished one is compared with nothing whole, and early in a period it holds too few cases
+    to show. Switching the grain keeps
+    the period that contains the one shown (Månad → År → Månad comes back to the same month)."""
+    from dashboards.data import published_columns, query, run_info
 
     as_of = run_info()["as_of"]
     grain = url_select(
@@ -123,12 +133,15 @@ def period_filters(
         default=default_grain,
         container=container,
     )
+    published = "period_complete" in published_columns(table)
     starts = query(
-        f"SELECT DISTINCT period_start FROM marts.{table} WHERE period_grain = ? "
+        f"SELECT period_start, {'bool_and(period_complete)' if published else 'NULL'} AS complete "
+        f"FROM marts.{table} WHERE period_grain = ? GROUP BY period_start "
         "ORDER BY period_start DESC",
         [grain],
-    )["period_start"]
-    options = [formatting.plain_date(p) for p in starts]
+    )
+    options = [formatting.plain_date(p) for p in starts["period_start"]]
+    complete = dict(zip(options, starts["complete"], strict=True)) if published else {}
     trail = st.session_state.setdefault("_period_trail", {})
     shown = trail.get("shown")  # (grain, period) of the last run
     if shown and shown[0] != grain and options:
@@ -137,7 +150,8 @@ def period_filters(
         t("common.period"),
         options,
         "period",
-        lambda p: period_text(grain, p, as_of),
+        lambda p: period_text(grain, p, as_of, complete.get(p)),
+        default=next((p for p in options if complete.get(p)), None) if complete_first else None,
         container=container,
         widget_key=f"w_period_{grain}",
     )

@@ -86,7 +86,7 @@ def readable_mart_frame(frame: pd.DataFrame) -> pd.DataFrame:
 def grid_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """A table for the data grid: dates as '2024-12-31' (the grid would add '00:00:00'), and
     columns written out in the page's language where the grid would show English: numbers mixed
-    with "Skyddad" (the grid takes one type per column), a missing number (the grid says
+    with "Dold" (the grid takes one type per column), a missing number (the grid says
     "None") and decimals (the grid writes "70.8" whatever the language). Whole-number columns
     stay numbers, so they sort; downloads are built from the typed frame, not from this one."""
     shown = frame.copy()

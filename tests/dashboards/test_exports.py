@@ -54,7 +54,7 @@ def test_excel_has_a_header_block_swedish_headers_and_typed_cells(serving_db) ->
         "Antal svar",
         "Andel Ja",
         "Konfidensintervall, från",
-        "Skyddad",
+        "Dold",
     ]
     rows = list(sheet.iter_rows(min_row=8, values_only=True))
     assert len(rows) == len(frame)
@@ -79,7 +79,7 @@ def test_csv_has_swedish_headers_decimal_comma_and_a_bom(serving_db) -> None:
     assert data.startswith("\ufeff".encode())
     read = pd.read_csv(io.BytesIO(data), sep=";", decimal=",", encoding="utf-8-sig")
     assert list(read.columns)[:4] == ["Periodlängd", "Periodens början", "Uppdelning", "Grupp"]
-    shown = read[read["Skyddad"] == "Nej"]
+    shown = read[read["Dold"] == "Nej"]
     assert pd.api.types.is_float_dtype(shown["Andel Ja"])
     assert read["Periodens början"].str.fullmatch(r"\d{4}-\d{2}-\d{2}").all()
     assert read.loc[0, "Grupp"].startswith("'=")

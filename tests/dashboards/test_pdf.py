@@ -11,12 +11,13 @@ import pandas as pd
 import pypdfium2
 from pypdf import PdfReader
 
-from dashboards.data import run_info
-from dashboards.figures import format_value
+from dashboards.data import query, run_info
+from dashboards.figures import about, decimals_against, format_value, kpi_catalogue
 from dashboards.formatting import file_name
 from dashboards.handout import HandoutRow, pdf_handout, sipkollen_handout
 from dashboards.palette import GROUP_COLOURS
 from dashboards.report import overview_report, render_overview
+from dashboards.views.overview import overview
 from tests.dashboards.conftest import mart, open_page
 
 TILES = (
@@ -43,10 +44,11 @@ def test_the_overview_report_holds_the_figures_on_screen(serving_db) -> None:
 
     info = run_info()
     report = overview_report(
-        info, "quarter", period, "all", "all", TILES, "meeting_within_target_share", "age_band"
+        overview(info, "quarter", period, "all", "all", "meeting_within_target_share", "age_band")
     )
     text, sizes = _text(render_overview(report))
     assert sizes and set(sizes) == {A4}
+    catalogue = kpi_catalogue(query)
     published = mart(
         serving_db,
         "SELECT kpi, value, denominator, suppressed FROM marts.kpi WHERE period_grain = 'quarter' "
@@ -60,7 +62,12 @@ def test_the_overview_report_holds_the_figures_on_screen(serving_db) -> None:
         ("active_plans", "Aktiva planer", "count"),
     ):
         row = published.loc[kpi]
-        figure = format_value(row["value"], bool(row["suppressed"]), kind)
+        target = about(catalogue, kpi, "target")
+        # As many decimals as the status against the target needs (79,9 %, never 80 %).
+        decimals = None
+        if target is not None and not row["suppressed"]:
+            decimals = decimals_against(row["value"], target, kind, about(catalogue, kpi, "better"))
+        figure = format_value(row["value"], bool(row["suppressed"]), kind, decimals)
         assert shown[label] == figure  # the page and the mart agree ...
         assert f"{label} {figure}" in text  # ... and the report says the same
         if kind in ("share", "quantile") and not row["suppressed"]:
@@ -87,14 +94,15 @@ def test_a_filtered_report_says_what_shows_the_whole_region_and_marks_the_part_p
     at = open_page("overview", grain="quarter", dim="municipality_code", value="0380")
     assert "SIP-kollen, andel positiva svar – hela regionen" in [m.label for m in at.metric]
     report = overview_report(
-        run_info(),
-        "quarter",
-        pd.Timestamp("2026-10-01"),
-        "municipality_code",
-        "0380",
-        TILES,
-        "meeting_within_target_share",
-        "age_band",
+        overview(
+            run_info(),
+            "quarter",
+            pd.Timestamp("2026-10-01"),
+            "municipality_code",
+            "0380",
+            "meeting_within_target_share",
+            "age_band",
+        )
     )
     text, _ = _text(render_overview(report))
     assert "per Åldersgrupp, 2026 K4 (t.o.m. 31 okt) – hela regionen" in text
@@ -122,7 +130,7 @@ def test_the_handout_is_a_small_a4_pdf_for_the_filter(serving_db) -> None:
     text, sizes = _text(pdf)
     assert set(sizes) == {A4} and len(pdf) < 60_000
     assert long_statement in text  # the whole statement, not cut
-    assert "80 %" in text and "Skyddad (för få)" in text
+    assert "80 %" in text and "Dold" in text
     assert "Län: 01 Stockholms län" in text
     assert "95 % konfidensintervall" in text and "källa: SIP-kollen" in text
     # The comparisons exist for all answers only; their headings say so under a filter.
@@ -169,14 +177,15 @@ def test_trend_axis_labels_do_not_overlap(serving_db) -> None:
     from fpdf import FPDF
 
     report = overview_report(
-        run_info(),
-        "quarter",
-        pd.Timestamp("2026-10-01"),
-        "all",
-        "all",
-        TILES,
-        "meeting_within_target_share",
-        "age_band",
+        overview(
+            run_info(),
+            "quarter",
+            pd.Timestamp("2026-10-01"),
+            "all",
+            "all",
+            "meeting_within_target_share",
+            "age_band",
+        )
     )
     measure = FPDF(unit="pt")
     labels: dict[tuple[int, float], list[tuple[float, float, str]]] = {}
