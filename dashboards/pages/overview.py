@@ -103,11 +103,16 @@ def show_bars(bars: Bars) -> None:
     for note in bars.notes:
         st.caption(note)
     with st.expander(t("common.table")):
+        # The groups as the chart names them ('0380 Uppsala', not the code alone), first.
+        download = bars.frame.drop(columns=["label", "dimension_value"], errors="ignore")
+        download.insert(0, bars.header, bars.frame["label"])
         table_with_downloads(
-            bars.frame.drop(columns="label"),
+            download,
             bars.download,
             source="marts.kpi",
             selection=bars.selection,
+            title=bars.title,
+            kind=bars.kind,
         )
 
 

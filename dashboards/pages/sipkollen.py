@@ -433,6 +433,7 @@ if not explain_if_empty(results, threshold):
             file_stem("sipkollen", grain, period, dimension, value),
             source="marts.sipkollen",
             selection=f"{period_text} · {population}",
+            title=t("sipkollen.title"),
         )
 trend_slide(480)
 for by, title_key in COMPARISONS:

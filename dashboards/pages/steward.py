@@ -152,7 +152,12 @@ with deliveries_tab:
             change=deliveries["change"].map(lambda c: t(f"steward.changes.{c}")),
         )
         table_with_downloads(
-            shown, "leveranser", labels(shown), source="marts.data_quality", suppression=False
+            shown,
+            "leveranser",
+            labels(shown),
+            source="marts.data_quality",
+            suppression=False,
+            title=t("steward.deliveries"),
         )
 
 with fix_tab:
@@ -210,7 +215,13 @@ with fix_tab:
         )
         shown = fixes.rename(columns=labels(fixes))
         st.dataframe(shown, width="stretch", hide_index=True)
-        download_buttons(shown, name, source="marts.quarantine", suppression=False)
+        download_buttons(
+            shown,
+            name,
+            source="marts.quarantine",
+            suppression=False,
+            title=t("steward.fix_list_title"),
+        )
 
 with rules_tab:
     entity = url_select(t("steward.entity"), ENTITIES, "entity", entity_label)
@@ -251,6 +262,7 @@ with rules_tab:
             f"regelbrott_{entity}",
             labels(rules),
             source="marts.data_quality_rules",
+            title=t("steward.rules_title", entity=entity_label(entity)),
             suppression=False,
         )
 
@@ -263,7 +275,12 @@ with freshness_tab:
         ),
     )
     table_with_downloads(
-        shown, "aktualitet", labels(shown), source="marts.freshness", suppression=False
+        shown,
+        "aktualitet",
+        labels(shown),
+        source="marts.freshness",
+        suppression=False,
+        title=t("steward.freshness"),
     )
 
 with contracts_tab:

@@ -47,6 +47,7 @@ if not explain_if_empty(view.own, threshold):
         f"enhet_{unit}",
         source="marts.kpi",
         selection=t("unit.compare_title", unit=unit, period=view.period_shown),
+        title=t("unit.title"),
     )
 
 # --- the unit's trend: against all units for shares, rates and days; a count alone ----------------
@@ -89,4 +90,5 @@ else:
         source="marts.overdue_follow_ups",
         selection=t("unit.overdue_title", unit=unit, as_of=as_of),
         suppression=False,
+        title=t("kpi.follow_ups_overdue"),
     )
