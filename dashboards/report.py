@@ -14,10 +14,10 @@ from dataclasses import dataclass
 import pandas as pd
 
 from dashboards.figures import format_value
-from dashboards.formatting import period_label, plain_date
+from dashboards.formatting import number, period_label, plain_date
 from dashboards.i18n import current_language, kpi_label, t
 from dashboards.palette import COLOURS
-from dashboards.pdf import SMALL, Bar, BarChart, Document, LineChart, nice_axis
+from dashboards.pdf import BODY, SMALL, Bar, BarChart, Document, LineChart, nice_axis
 from dashboards.periods import period_text
 from dashboards.views.overview import TILES, Bars, Overview, target_of
 
@@ -60,7 +60,7 @@ def overview_report(view: Overview) -> OverviewReport:
             if tile.base is None
             else t(
                 "report.answers" if tile.kpi == "sipkollen_positive_share" else "report.n",
-                n=tile.base,
+                n=number(tile.base),
             ),
             format_value(target_of(tile.kpi), False, tile.kind)
             if target_of(tile.kpi) is not None
@@ -76,7 +76,8 @@ def overview_report(view: Overview) -> OverviewReport:
     ]
     series = view.series[view.series["period_start"] <= view.period]
     trends = [_trend(tile.kpi, tile.kind, view, series) for tile in view.tiles if tile.kpi in TILES]
-    trends = [chart for chart in trends if any(v is not None for v in chart.values)]
+    # A line needs two points: one period alone (a year's first complete one) is no trend.
+    trends = [chart for chart in trends if sum(v is not None for v in chart.values) >= 2]
     bars = [view.breakdown, *view.families] if view.breakdown else list(view.families)
     definitions = [(tile.label, tile.definition) for tile in view.tiles]
     if view.trend_kpi not in TILES:
@@ -118,7 +119,7 @@ def render_overview(report: OverviewReport) -> bytes:
         fills=[tile.status_colour for tile in report.tiles],
     )
     doc.heading(report.trends_title, size=12)
-    doc.paragraph(report.trends_note, size=SMALL)
+    doc.paragraph(report.trends_note if report.trends else t("report.no_trend"), size=SMALL)
     width, height = (doc.width - 6) / 2, 58.0
     for index, chart in enumerate(report.trends):
         if index % 2 == 0:
@@ -128,10 +129,16 @@ def render_overview(report: OverviewReport) -> bytes:
         doc.line_chart(chart, doc.pdf.l_margin + (index % 2) * (width + 6), top, width, height)
         if index % 2 == 1 or index == len(report.trends) - 1:
             doc.pdf.set_y(top + height + 2)
-    doc.pdf.add_page()
+    # The breakdowns follow on the same page when they fit: a page of its own left page 2
+    # nearly blank. Each chart keeps its title with its first bars.
     doc.heading(t("report.breakdowns"), size=12)
     for chart in report.breakdowns:
-        doc.bar_chart(chart)
+        if all(bar.value is None for bar in chart.bars):
+            # Bars of hidden groups only would draw nothing but an axis: say so in a line.
+            doc.paragraph(chart.title, size=BODY + 1, bold=True)
+            doc.paragraph(t("common.all_suppressed"), size=9)
+        else:
+            doc.bar_chart(chart)
     doc.heading(t("report.definitions"), size=12)
     for name, text in report.definitions:
         doc.paragraph(name, size=9, bold=True)
