@@ -47,6 +47,10 @@ def _texts(at) -> list[str]:
     return texts
 
 
+def tiles_of(at) -> dict:
+    return {m.label: m for m in at.metric}
+
+
 def _captions(at) -> list[str]:
     return [c.value for c in at.caption]
 
@@ -239,6 +243,11 @@ def test_what_the_changes_compare_is_said_once_per_page(serving_db) -> None:
     said = [c for c in _captions(at) if "ingen förändring" in c.lower()]
     assert len(said) == 1
     assert not any(m.delta for m in at.metric)
+    # A figure published only for the period that holds the as-of date (overdue follow-ups
+    # are counted on that day) says so in a complete year, instead of a bare "–".
+    at = open_page("overview", grain="year", period="2025-01-01")
+    assert tiles_of(at)["Försenade uppföljningar"].value == "–"
+    assert "inget värde publicerat för perioden" in _captions(at)
 
 
 # --- point 6: "Urval" narrows the page; breakdowns are in the breakdown chart ---------------------
