@@ -19,7 +19,6 @@ class SipSettings(ConfigurableResource):
     follow_up_tolerance_days: int
     suppression_threshold: int
     protection_level: str = ""  # blank: follows the threshold
-    lp_group_limit: str = ""  # blank: every group
     show_comments: bool
     memory_limit: str
     quarantine_share_limit: float

@@ -11,7 +11,7 @@ from datetime import date
 
 import duckdb
 
-from data_contracts.settings import Settings
+from data_contracts.settings import Settings, protection_level_for
 
 
 @dataclass(frozen=True)
@@ -21,6 +21,7 @@ class RunParams:
     meeting_target_days: int
     follow_up_tolerance_days: int
     suppression_threshold: int
+    protection_level: int  # the least range a hidden count must keep (SPEC §5 audit)
     show_comments: bool
 
 
@@ -33,7 +34,7 @@ def write_run_params(
         CREATE OR REPLACE TABLE model.run_params AS SELECT
             ?::DATE AS as_of, ?::DATE AS run_date, ?::INTEGER AS meeting_target_days,
             ?::INTEGER AS follow_up_tolerance_days, ?::INTEGER AS suppression_threshold,
-            ?::BOOLEAN AS show_comments
+            ?::INTEGER AS protection_level, ?::BOOLEAN AS show_comments
         """,
         [
             as_of,
@@ -41,6 +42,7 @@ def write_run_params(
             settings.meeting_target_days,
             settings.follow_up_tolerance_days,
             settings.suppression_threshold,
+            protection_level_for(settings.suppression_threshold, settings.protection_level),
             settings.show_comments,
         ],
     )
@@ -49,6 +51,6 @@ def write_run_params(
 def read_run_params(con: duckdb.DuckDBPyConnection) -> RunParams:
     row = con.execute(
         "SELECT as_of, run_date, meeting_target_days, follow_up_tolerance_days, "
-        "suppression_threshold, show_comments FROM model.run_params"
+        "suppression_threshold, protection_level, show_comments FROM model.run_params"
     ).fetchone()
     return RunParams(*row)

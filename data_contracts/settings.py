@@ -29,7 +29,6 @@ ENV_VARS: dict[str, str] = {
     "follow_up_tolerance_days": "SIP_FOLLOW_UP_TOLERANCE_DAYS",
     "suppression_threshold": "SIP_SUPPRESSION_THRESHOLD",
     "protection_level": "SIP_PROTECTION_LEVEL",
-    "lp_group_limit": "SIP_LP_GROUP_LIMIT",
     "show_comments": "SIP_SHOW_COMMENTS",
     "memory_limit": "SIP_DUCKDB_MEMORY_LIMIT",
     "quarantine_share_limit": "SIP_QUARANTINE_SHARE_LIMIT",
@@ -81,7 +80,6 @@ _PARSERS: dict[str, Callable[[str], object]] = {
     "follow_up_tolerance_days": _whole_number,
     "suppression_threshold": _whole_number,
     "protection_level": _optional_whole_number,
-    "lp_group_limit": _optional_whole_number,
     "show_comments": _boolean,
     "memory_limit": str,
     "quarantine_share_limit": _share,
@@ -146,10 +144,6 @@ class Settings:
     # The least width an attacker's range for a suppressed count may have (SPEC §5 audit);
     # unset, it follows the threshold (`protection_level_for`).
     protection_level: int | None = None
-    # Unset: the disclosure LP solves every group of hidden counts, which a publication needs.
-    # Set (quick trial runs, tests): larger groups get elimination and single-relation ranges
-    # only, which proves nothing about them.
-    lp_group_limit: int | None = None
     show_comments: bool = False
     # Two cores and a 4 GiB budget for the whole pipeline: DuckDB spills to disk beyond this.
     memory_limit: str = "3GB"

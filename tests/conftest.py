@@ -13,11 +13,6 @@ from data_contracts.settings import Settings
 
 DEMO_PLANS = 400
 DEMO_END = date(2026, 10, 31)
-# Test regions this small hide most counts in groups of thousands; solving each completely would
-# take minutes per pipeline run. Runs whose disclosure is not the point solve groups of up to
-# this many counts completely (SIP_LP_GROUP_LIMIT); the complete proof is tested on random small
-# regions (test_disclosure.py) and on `make run`'s demo region (test_demo_region.py).
-LP_GROUP_LIMIT = 2000
 
 
 @dataclass(frozen=True)
@@ -44,7 +39,6 @@ def demo_pipeline(tmp_path_factory: pytest.TempPathFactory) -> PipelineRun:
     settings = Settings(
         landing_dir=landing,
         warehouse=root / "warehouse" / "sip.duckdb",
-        lp_group_limit=LP_GROUP_LIMIT,
     )
     result = run_pipeline(settings)
     assert result.success, [e.message for e in result.all_events if e.is_failure]

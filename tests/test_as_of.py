@@ -30,7 +30,6 @@ def early(demo_pipeline: PipelineRun, tmp_path_factory: pytest.TempPathFactory) 
         landing_dir=demo_pipeline.settings.landing_dir,
         warehouse=tmp_path_factory.mktemp("early") / "sip.duckdb",
         as_of=as_of,
-        lp_group_limit=demo_pipeline.settings.lp_group_limit,
     )
     assert run_pipeline(settings).success
     with duckdb.connect(str(settings.warehouse), read_only=True) as con:

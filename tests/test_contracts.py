@@ -22,7 +22,7 @@ from data_contracts.contracts import (
     load_survey,
 )
 from data_contracts.settings import Settings
-from tests.conftest import LP_GROUP_LIMIT, run_pipeline
+from tests.conftest import run_pipeline
 
 
 def copy_contracts(target: Path) -> Path:
@@ -151,7 +151,6 @@ def test_a_new_code_and_a_new_question_need_no_code_change(
     settings = Settings(
         landing_dir=landing,
         warehouse=tmp_path / "warehouse" / "sip.duckdb",
-        lp_group_limit=LP_GROUP_LIMIT,
     )
     result = run_pipeline(settings)
     assert result.success, [e.message for e in result.all_events if e.is_failure]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from assets.kpis.audit import audit_counts, audit_survival
+from assets.disclosure.audit import audit_counts, audit_survival
 from data_contracts.settings import Settings
 from pipelines.demo_data import generate
 from tests.conftest import run_pipeline

@@ -12,10 +12,10 @@ import duckdb
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from assets.kpis.audit import audit_counts, audit_survival
-from assets.kpis.disclosure import apply_disclosure
+from assets.disclosure.audit import audit_counts, audit_survival
+from assets.disclosure.suppression import apply_disclosure
+from assets.disclosure.survival import build_survival
 from assets.kpis.engine import build_helpers, build_kpi_cells
-from assets.kpis.survival import build_survival
 from tests.test_kpis import build_model
 
 AS_OF = date(2026, 12, 20)

@@ -2,10 +2,8 @@
 issue 12, each give findings; the real publication of the same run gives none.
 
 Each weak publication replaces the serving marts of a copy of the run's warehouse with the
-run's cells under a weaker rule, then screens it with the audit (the LP only for groups of up to
-`SCREEN` hidden counts, elimination and single-relation ranges above: a weak publication of a
-small region leaves thousands of narrow counts, each an LP of its own, and the patterns here are
-given away by elimination). The pipeline's audit is always complete.
+run's planned cells (`work.kpi_planned`, what the publication plan publishes) under a weaker
+rule, then runs the complete audit on it.
 """
 
 from __future__ import annotations
@@ -15,10 +13,9 @@ import shutil
 import duckdb
 import pytest
 
-from assets.kpis.audit import audit_counts, audit_published, audit_survival
-from assets.kpis.survival import build_survival
+from assets.disclosure.audit import audit_counts, audit_published, audit_survival
+from assets.disclosure.survival import build_survival
 
-SCREEN = 2000
 SMALL = "(numerator BETWEEN 1 AND {t} - 1 OR denominator BETWEEN 1 AND {t} - 1)"
 
 
@@ -38,23 +35,21 @@ def publish_kpi(con, hidden: str) -> None:
                    CASE WHEN NOT ({hidden}) THEN numerator END AS numerator,
                    CASE WHEN NOT ({hidden}) THEN denominator END AS denominator,
                    ({hidden}) AS suppressed
-            FROM work.kpi_cells"""
+            FROM work.kpi_planned"""
     )
 
 
 def test_the_real_publication_passes_the_audit(demo_pipeline):
     settings = demo_pipeline.settings
     with duckdb.connect(str(settings.serving_path), read_only=True) as con:
-        findings = audit_published(
-            con, settings.suppression_threshold, settings.protection_level, settings.lp_group_limit
-        )
+        findings = audit_published(con, settings.suppression_threshold, settings.protection_level)
     assert findings == [], [str(f) for f in findings[:5]]
 
 
 def test_primary_suppression_alone_fails_through_months_breakdowns_and_families(run):
     con, threshold, settings = run
     publish_kpi(con, SMALL.format(t=threshold))
-    findings = audit_counts(con, "kpi", threshold, settings.protection_level, SCREEN)
+    findings = audit_counts(con, "kpi", threshold, settings.protection_level)
     labels = [f.count.split("|") for f in findings if f.reason == "determined"]
     assert any(grain == "month" for _, grain, *_ in labels)  # months through quarters
     assert any(dim != "all" for _, _, _, dim, _ in labels)  # values through their total
@@ -65,7 +60,7 @@ def test_a_count_hidden_in_one_kpi_but_shown_in_another_fails(run):
     con, threshold, settings = run
     # deviations hidden where small, but the rate per 100 active plans published regardless
     publish_kpi(con, f"kpi = 'deviations' AND {SMALL.format(t=threshold)}")
-    findings = audit_counts(con, "kpi", threshold, settings.protection_level, SCREEN)
+    findings = audit_counts(con, "kpi", threshold, settings.protection_level)
     assert any(
         f.count.startswith("deviations|") and f.reason == "small count shown" for f in findings
     )
@@ -81,7 +76,7 @@ def test_primary_suppression_alone_fails_in_sipkollen(run):
                    {SMALL.format(t=threshold)} AS suppressed
             FROM work.sipkollen_cells"""
     )
-    findings = audit_counts(con, "sipkollen", threshold, settings.protection_level, SCREEN)
+    findings = audit_counts(con, "sipkollen", threshold, settings.protection_level)
     assert any(f.reason == "determined" for f in findings), findings[:3]
 
 

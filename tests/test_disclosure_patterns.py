@@ -16,7 +16,7 @@ from datetime import date
 import duckdb
 import pytest
 
-from assets.kpis.disclosure import apply_disclosure
+from assets.disclosure.suppression import apply_disclosure
 from assets.kpis.engine import build_helpers, build_kpi_cells
 from tests.test_kpis import build_model
 

@@ -14,10 +14,10 @@ from datetime import date
 import duckdb
 import pytest
 
-from assets.kpis.disclosure import apply_disclosure
+from assets.disclosure.suppression import apply_disclosure
+from assets.disclosure.survival import build_survival, merged_steps
 from assets.kpis.engine import build_helpers, build_kpi_cells
 from assets.kpis.sipkollen import build_sipkollen_mart
-from assets.kpis.survival import build_survival, merged_steps
 from data_contracts.contracts import ENTITIES, load_contract
 
 AS_OF = date(2026, 3, 15)
@@ -255,7 +255,8 @@ def build_model(con: duckdb.DuckDBPyConnection, rows: dict, as_of: date = AS_OF)
     con.execute(
         "CREATE TABLE model.run_params AS SELECT ?::DATE AS as_of, current_date AS run_date, "
         "30 AS meeting_target_days, "
-        "14 AS follow_up_tolerance_days, 5 AS suppression_threshold, false AS show_comments",
+        "14 AS follow_up_tolerance_days, 5 AS suppression_threshold, 4 AS protection_level, "
+        "false AS show_comments",
         [as_of],
     )
 

@@ -263,21 +263,6 @@ def test_protection_level_widens_what_hidden_counts_are_left(
     )
 
 
-@shows("lp_group_limit")
-def test_lp_group_limit_leaves_larger_groups_to_the_weaker_check(
-    route, monkeypatch, base, demo_pipeline
-):
-    """The demo run solves groups of up to 2,000 hidden counts with the LP and widens where it
-    finds narrow ranges; with a limit of 1 only single-relation checks are left, which hide
-    less."""
-    suppressed = "SELECT count(*) FILTER (suppressed) FROM marts.kpi"
-    changed = replace(base, lp_group_limit=1)
-    rerun(route, monkeypatch, changed, base, [*KPI, *publish()])
-    assert scalar(changed.serving_path, suppressed) < scalar(
-        demo_pipeline.settings.serving_path, suppressed
-    )
-
-
 @shows("show_comments")
 def test_show_comments_publishes_the_comments(route, monkeypatch, base, demo_pipeline) -> None:
     comments = "SELECT count(*) FROM marts.sipkollen_comments"

@@ -42,7 +42,6 @@ from data_contracts.contracts import ENTITIES, PACKAGE_DIR, load_contract
 from data_contracts.pii import find_pii
 from data_contracts.rule_catalogue import catalogue, describe_rule
 from data_contracts.settings import Settings
-from tests.conftest import LP_GROUP_LIMIT
 from tests.processes import free_port
 from tests.test_bad_inputs import PLAN_HEADER, csv_bytes, plan
 
@@ -90,7 +89,6 @@ def steward_run(tmp_path_factory: pytest.TempPathFactory) -> StewardRun:
         landing_dir=landing,
         warehouse=root / "warehouse" / "sip.duckdb",
         quarantine_share_limit=0.02,
-        lp_group_limit=LP_GROUP_LIMIT,
     )
     instance = DagsterInstance.ephemeral()
     assert _materialize(settings, instance).success

@@ -13,9 +13,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assets.kpis.audit import audit_survival
+from assets.disclosure.audit import audit_survival
+from assets.disclosure.survival import _separate, build_survival, merged_steps, published_curves
 from assets.kpis.engine import build_helpers
-from assets.kpis.survival import _separate, build_survival, merged_steps, published_curves
 from tests.test_kpis import build_model, initial, plan
 
 NEED = date(2026, 1, 5)

@@ -1,4 +1,4 @@
-"""KPIs: SQL files per SPEC §4 code, the aggregation engine, disclosure control and marts."""
+"""KPIs: SQL files per SPEC §4 code, the aggregation engine, the publication plan and marts."""
 
 from assets.kpis.assets import kpi_stage_assets
 

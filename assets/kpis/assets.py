@@ -1,10 +1,13 @@
 """KPI assets: the helper relations, the KPI mart with disclosure control and its catalogue,
 SIP-kollen, survival, overdue follow-ups and the run's parameters, each written to `marts.*`."""
 
+import time
+
 from dagster import (
     AssetCheckResult,
     AssetCheckSeverity,
     AssetCheckSpec,
+    AssetExecutionContext,
     AssetKey,
     MaterializeResult,
     MetadataValue,
@@ -12,15 +15,15 @@ from dagster import (
 )
 from dagster_duckdb import DuckDBResource
 
+from assets.disclosure.audit import audit_published
+from assets.disclosure.suppression import apply_disclosure
+from assets.disclosure.survival import build_survival
 from assets.expectations import check_result
-from assets.kpis.audit import audit_published
 from assets.kpis.catalogue import build_kpi_catalogue
 from assets.kpis.checks import BLOCKING_CHECKS
-from assets.kpis.disclosure import apply_disclosure
 from assets.kpis.engine import HELPERS, build_helpers, build_kpi_cells
+from assets.kpis.plan import build_publication_plan, planned_cells_sql
 from assets.kpis.sipkollen import build_comments_mart, build_sipkollen_mart
-from assets.kpis.survival import build_survival
-from assets.resources import SipSettings
 from assets.run_params import read_run_params
 from data_contracts.contracts import ENTITIES
 
@@ -61,24 +64,27 @@ HELPER_DEPS = [AssetKey("kpi_helpers"), RUN_PARAMS, *MODEL]
         for name, check in BLOCKING_CHECKS.items()
     ],
 )
-def kpi_mart(duckdb: DuckDBResource, sip: SipSettings) -> MaterializeResult:
+def kpi_mart(context: AssetExecutionContext, duckdb: DuckDBResource) -> MaterializeResult:
     with duckdb.get_connection() as con:
-        threshold = read_run_params(con).suppression_threshold
+        params = read_run_params(con)
         cells = build_kpi_cells(con)
         con.execute("CREATE SCHEMA IF NOT EXISTS marts")
-        settings = sip.get()
+        plan_version = build_publication_plan(con, "work.kpi_cells", params.suppression_threshold)
+        con.execute(
+            f"CREATE OR REPLACE TABLE work.kpi_planned AS {planned_cells_sql('work.kpi_cells')}"
+        )
         shares = apply_disclosure(
             con,
-            "work.kpi_cells",
+            "work.kpi_planned",
             "marts.kpi",
-            threshold,
-            settings.protection_level,
-            lp_limit=settings.lp_group_limit,
+            params.suppression_threshold,
+            params.protection_level,
+            progress=context.log.info,
         )
         codes = build_kpi_catalogue(con)
         results = [check_result(name, check(con), True) for name, check in BLOCKING_CHECKS.items()]
     return MaterializeResult(
-        metadata={"cells": cells, **shares, "codes": codes},
+        metadata={"cells": cells, "plan_version": plan_version, **shares, "codes": codes},
         check_results=results,
     )
 
@@ -106,12 +112,11 @@ def overdue_follow_ups(duckdb: DuckDBResource) -> MaterializeResult:
     deps=[RUN_PARAMS, AssetKey("model_sipkollen")],
     description="SIP-kollen positive shares with Wilson intervals per question (marts.sipkollen).",
 )
-def sipkollen_mart(duckdb: DuckDBResource, sip: SipSettings) -> MaterializeResult:
+def sipkollen_mart(context: AssetExecutionContext, duckdb: DuckDBResource) -> MaterializeResult:
     with duckdb.get_connection() as con:
         params = read_run_params(con)
-        settings = sip.get()
         rows = build_sipkollen_mart(
-            con, params.suppression_threshold, settings.protection_level, settings.lp_group_limit
+            con, params.suppression_threshold, params.protection_level, context.log.info
         )
         comments = build_comments_mart(con, params.suppression_threshold, params.show_comments)
     return MaterializeResult(metadata={"rows": rows, "comments_shown": comments})
@@ -168,16 +173,16 @@ AUDIT_CHECK = "no_suppressed_count_recoverable"
         )
     ],
 )
-def disclosure_audit(duckdb: DuckDBResource, sip: SipSettings) -> MaterializeResult:
+def disclosure_audit(context: AssetExecutionContext, duckdb: DuckDBResource) -> MaterializeResult:
+    started = time.monotonic()
     with duckdb.get_connection() as con:
-        threshold = read_run_params(con).suppression_threshold
-        settings = sip.get()
+        params = read_run_params(con)
         findings = audit_published(
-            con, threshold, settings.protection_level, settings.lp_group_limit
+            con, params.suppression_threshold, params.protection_level, context.log.info
         )
     listed = MetadataValue.md("\n".join(f"- {f}" for f in findings[:50]) or "(none)")
     return MaterializeResult(
-        metadata={"findings": len(findings)},
+        metadata={"findings": len(findings), "seconds": round(time.monotonic() - started, 2)},
         check_results=[
             AssetCheckResult(
                 check_name=AUDIT_CHECK,

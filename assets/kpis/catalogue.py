@@ -8,7 +8,7 @@ import duckdb
 import pandas as pd
 
 from assets.run_params import read_run_params
-from data_contracts.contracts import load_contract, load_survey
+from data_contracts.contracts import KPI_DIMENSIONS, load_contract, load_survey
 from data_contracts.kpi_catalogue import load_kpi_catalogue, load_kpi_targets
 
 # Sub-codes (`family:code`) take their Swedish label from the contract field they break down.
@@ -52,6 +52,31 @@ def _row(kpi: str, kind: str, catalogue: dict, targets: dict[str, float], settin
     }
 
 
+GRAIN_SV = {"month": "månad", "quarter": "kvartal", "year": "år"}
+
+
+def _publication_sv(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Per code, the publication plan in one Swedish line: "hela regionen: månad, kvartal, år;
+    enhet, kommun: år" (breakdowns with the same grains together)."""
+    labels = {"all": "hela regionen"} | {
+        d: load_contract("sip_plans").field(d).label_sv.lower() for d in KPI_DIMENSIONS
+    }
+    lines: dict[str, dict[tuple, list[str]]] = {}
+    plan = (
+        "SELECT kpi, dimension, grains FROM marts.publication_plan "
+        "ORDER BY kpi, dimension <> 'all', dimension"
+    )
+    for kpi, dimension, grains in con.execute(plan).fetchall():
+        lines.setdefault(kpi, {}).setdefault(tuple(grains), []).append(labels[dimension])
+    return {
+        kpi: "; ".join(
+            f"{', '.join(names)}: {', '.join(GRAIN_SV[g] for g in grains) or 'publiceras inte'}"
+            for grains, names in by_grains.items()
+        )
+        for kpi, by_grains in lines.items()
+    }
+
+
 def build_kpi_catalogue(con: duckdb.DuckDBPyConnection) -> int:
     catalogue, targets = load_kpi_catalogue(), load_kpi_targets()
     params = read_run_params(con)
@@ -66,10 +91,12 @@ def build_kpi_catalogue(con: duckdb.DuckDBPyConnection) -> int:
     rows = pd.DataFrame(
         [_row(kpi, kind, catalogue, targets.values, settings) for kpi, kind in codes]
     )
+    publication = _publication_sv(con)
+    rows["publication_sv"] = [publication.get(kpi) for kpi in rows["kpi"]]
     con.execute(
         "CREATE OR REPLACE TABLE marts.kpi_catalogue AS SELECT kpi, kind, name_sv, name_en, "
         "definition_sv, definition_en, unit, better, target::DOUBLE AS target, "
-        "? AS target_is_example FROM rows ORDER BY kpi",
+        "? AS target_is_example, publication_sv FROM rows ORDER BY kpi",
         [targets.example],
     )
     return len(rows)

@@ -22,9 +22,9 @@ from pathlib import Path
 import duckdb
 
 from data_contracts.contracts import ENTITIES, KPI_DIMENSIONS, load_contract
+from data_contracts.periods import GRAINS, STEP_SQL, period_complete_sql
 
 SQL_DIR = Path(__file__).parent / "sql"
-GRAINS = ("month", "quarter", "year")
 # Helper relations (`sql/_<name>.sql` -> `work.<name>`) the KPI files, the survival curve and
 # the overdue list read; built by the `kpi_helpers` asset, in this order.
 HELPERS = ("plan_dims", "initial_meetings", "period_ends", "overdue_list")
@@ -115,6 +115,7 @@ def _aggregate_sql(source: str, period_keys: list[str], grain_sql: str, start_sq
     """
 
 
+GRAIN_STEPS = ", ".join(f"('{grain}', {step})" for grain, step in STEP_SQL.items())
 _CELL = "period_grain, period_start, dimension, dimension_value, kpi"
 _QUANTILE_POSITIONS = (0.5, 0.75, 0.9)  # the order of `quantiles` in every aggregate
 
@@ -128,7 +129,7 @@ def _interval_changes_sql(extra_key: str = "") -> str:
     the one after the period holding `last_counted_on`; a date after the as-of date is never
     reached (every period ends on or before it). A plan that leaves before it enters never
     counts."""
-    changes = """
+    changes = f"""
         WITH spans AS (
             SELECT f.*, g.grain, date_trunc(g.grain, f.entered)::DATE AS enters,
                    CASE WHEN f.leaves_on <= rp.as_of THEN date_trunc(g.grain, f.leaves_on)
@@ -136,8 +137,7 @@ def _interval_changes_sql(extra_key: str = "") -> str:
                         THEN date_trunc(g.grain, f.last_counted_on) + g.step
                    END::DATE AS leaves
             FROM work.interval_facts AS f, model.run_params AS rp,
-                 (VALUES ('month', INTERVAL 1 MONTH), ('quarter', INTERVAL 3 MONTH),
-                         ('year', INTERVAL 1 YEAR)) AS g(grain, step)
+                 (VALUES {GRAIN_STEPS}) AS g(grain, step)
             WHERE f.entered <= rp.as_of
         )
         SELECT * REPLACE (1 AS num), enters AS period_start FROM spans
@@ -321,9 +321,7 @@ def build_kpi_cells(con: duckdb.DuckDBPyConnection) -> int:
             UNION ALL BY NAME SELECT * FROM rates
         )
         -- A period that ends after the as-of date is not yet complete (SPEC §6).
-        SELECT c.*, (c.period_start + CASE c.period_grain WHEN 'month' THEN INTERVAL 1 MONTH
-                                       WHEN 'quarter' THEN INTERVAL 3 MONTH
-                                       ELSE INTERVAL 1 YEAR END)::DATE <= rp.as_of + 1
+        SELECT c.*, {period_complete_sql("c.period_grain", "c.period_start", "rp.as_of")}
                     AS period_complete
         FROM cells AS c, model.run_params AS rp
         """

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import duckdb
 
-from assets.kpis.disclosure import apply_disclosure
+from assets.disclosure.attacker import Progress
+from assets.disclosure.suppression import apply_disclosure
 from data_contracts.contracts import SURVEY_DIMENSIONS, load_survey
+from data_contracts.periods import period_complete_sql
 from data_contracts.pii import mask_sql
 from data_contracts.sql import quote_literal
 
+AS_OF = "(SELECT as_of FROM model.run_params)"
 Z = 1.959963984540054  # 97.5th percentile of the standard normal: a 95 % interval
 
 
@@ -25,7 +28,7 @@ def build_sipkollen_mart(
     con: duckdb.DuckDBPyConnection,
     threshold: int,
     protection: int | None = None,
-    lp_limit: int | None = None,
+    progress: Progress | None = None,
 ) -> int:
     survey = load_survey()
     questions = ", ".join(q.id for q in survey.questions)
@@ -37,6 +40,7 @@ def build_sipkollen_mart(
     )
     dim_name = " ".join(f"WHEN grouping({d}) = 0 THEN '{d}'" for d in SURVEY_DIMENSIONS)
     dim_value = " ".join(f"WHEN grouping({d}) = 0 THEN {d}" for d in SURVEY_DIMENSIONS)
+    grain = "CASE WHEN grouping(quarter) = 0 THEN 'quarter' ELSE 'year' END"
     con.execute("CREATE SCHEMA IF NOT EXISTS work")
     con.execute(
         f"""
@@ -54,7 +58,7 @@ def build_sipkollen_mart(
                    (answer IN ({_codes(lambda a: a.positive)}))::INT AS positive
             FROM answers
         )
-        SELECT CASE WHEN grouping(quarter) = 0 THEN 'quarter' ELSE 'year' END AS period_grain,
+        SELECT {grain} AS period_grain,
                coalesce(quarter, year) AS period_start,
                CASE {dim_name} ELSE 'all' END AS dimension,
                CASE {dim_value} ELSE 'all' END AS dimension_value,
@@ -62,9 +66,7 @@ def build_sipkollen_mart(
                sum(applicable)::BIGINT AS denominator,
                sum(positive) / nullif(sum(applicable), 0) AS value, 'share' AS kind,
                NULL AS family, NULL AS family_total_kpi, true AS additive_over_time,
-               (coalesce(quarter, year) + CASE WHEN grouping(quarter) = 0 THEN INTERVAL 3 MONTH
-                                               ELSE INTERVAL 1 YEAR END)::DATE
-                 <= (SELECT as_of FROM model.run_params) + 1 AS period_complete
+               {period_complete_sql(grain, "coalesce(quarter, year)", AS_OF)} AS period_complete
         FROM scored
         GROUP BY GROUPING SETS ({sets})
         """
@@ -76,7 +78,7 @@ def build_sipkollen_mart(
         threshold,
         protection,
         mart="sipkollen",
-        lp_limit=lp_limit,
+        progress=progress,
     )
     con.execute("CREATE SCHEMA IF NOT EXISTS marts")
     wilson = (

@@ -93,8 +93,11 @@ def show_tile(tile: Tile) -> None:
 
 
 def show_bars(bars: Bars) -> None:
-    """A breakdown as bars, its notes, its table alternative and its downloads."""
+    """A breakdown as bars, its notes (also when every bar is hidden), its table alternative
+    and its downloads."""
     if explain_if_empty(bars.frame, threshold, bars.title):
+        for note in bars.notes:
+            st.caption(note)
         return
     show_chart(
         bar_chart(bars.frame, "label", bars.kind, bars.title, reference=bars.reference),
@@ -152,7 +155,14 @@ if not explain_if_empty(trend, threshold, view.trend_title):
 # --- breakdown of the chosen KPI: bars, and for shares by unit or municipality a funnel ---------
 url_select(t("overview.breakdown_by"), KPI_DIMENSIONS, "by", dimension_label)
 if view.breakdown is None:
-    st.info(t("common.empty_selection"))
+    # Not in the publication plan at any grain for this breakdown.
+    st.info(
+        t(
+            "overview.breakdown_not_published",
+            kpi=kpi_label(trend_kpi),
+            dimension=dimension_label(breakdown_dim),
+        )
+    )
 else:
     show_bars(view.breakdown)
 if view.funnel is not None:

@@ -298,7 +298,11 @@ def _tile(kpi: str, current: pd.DataFrame, now: pd.DataFrame, before: pd.DataFra
         else t("common.target", target=format_value(target, False, kind)),
         status=shown_status,
         definition=definition(catalogue, kpi),
-        note=t("common.suppressed_why") if suppressed else "",
+        note=t("common.suppressed_why")
+        if suppressed
+        else t("tile.not_published")
+        if row is None
+        else "",
     )
 
 

@@ -12,7 +12,7 @@ import duckdb
 import pytest
 from playwright.sync_api import expect
 
-from dashboards.figures import format_value
+from dashboards.figures import decimals_against, format_value
 from data_contracts.contracts import load_contract
 from tests.app_server import serve_app
 from tests.browser.conftest import ARTIFACTS
@@ -65,30 +65,41 @@ def _expect_metric(page, label: str, shown: str) -> None:
     expect(metric.locator("[data-testid='stMetricValue']")).to_have_text(shown, timeout=30_000)
 
 
-def _kpi(serving: Path, grain: str, kpi: str) -> tuple[float, bool]:
+def _kpi(serving: Path, grain: str, kpi: str, period: str) -> str:
+    """The region's figure as a tile shows it: with the decimals its status needs."""
     with duckdb.connect(str(serving), read_only=True) as con:
-        return con.execute(
-            "SELECT value, suppressed FROM marts.kpi WHERE period_grain = ? AND dimension = 'all' "
-            "AND kpi = ? ORDER BY period_start DESC LIMIT 1",
-            [grain, kpi],
+        value, suppressed, kind, target, better = con.execute(
+            "SELECT value, suppressed, k.kind, target, better FROM marts.kpi k "
+            "JOIN marts.kpi_catalogue USING (kpi) WHERE period_grain = ? AND dimension = 'all' "
+            "AND kpi = ? AND period_start = ?",
+            [grain, kpi, period],
         ).fetchone()
+    decimals = None
+    if target is not None and not suppressed:
+        decimals = decimals_against(value, target, kind, better)
+    return format_value(value, suppressed, kind, decimals)
 
 
 def test_overview_figures_follow_the_period_filter(served_app, browser, demo_pipeline) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     serving = demo_pipeline.settings.serving_path
-    page = _open(browser, served_app, "overview")
-    value, suppressed = _kpi(serving, "month", "active_plans")
-    _expect_metric(page, "Aktiva planer", format_value(value, suppressed, "count"))
-    page.screenshot(path=ARTIFACTS / "overview_month.png", full_page=True)
+    with duckdb.connect(str(serving), read_only=True) as con:
+        year = con.execute(
+            "SELECT max(period_start) FROM marts.kpi WHERE period_grain = 'year' "
+            "AND period_complete"
+        ).fetchone()[0]
+    page = _open(browser, served_app, "overview")  # opens on the latest complete year
+    _expect_metric(page, "Aktiva planer", _kpi(serving, "year", "active_plans", year))
+    page.screenshot(path=ARTIFACTS / "overview_year.png", full_page=True)
 
     _choose(page, "Periodlängd", "Kvartal")
     assert "grain=quarter" in page.url  # the view is kept in the link
-    value, suppressed = _kpi(serving, "quarter", "active_plans")
-    _expect_metric(page, "Aktiva planer", format_value(value, suppressed, "count"))
-    share, share_suppressed = _kpi(serving, "quarter", "follow_up_booked_share")
+    quarter = year.replace(month=10)  # the latest quarter inside the year shown
+    _expect_metric(page, "Aktiva planer", _kpi(serving, "quarter", "active_plans", quarter))
     _expect_metric(
-        page, "Andel med bokad uppföljning", format_value(share, share_suppressed, "share")
+        page,
+        "Andel med bokad uppföljning",
+        _kpi(serving, "quarter", "follow_up_booked_share", quarter),
     )
     page.screenshot(path=ARTIFACTS / "overview_quarter.png", full_page=True)
     page.close()
@@ -106,7 +117,9 @@ def test_sipkollen_page_shows_the_published_shares(served_app, browser, demo_pip
     main = page.locator("[data-testid='stMain']").first
     for share, suppressed in rows:
         expected = (
-            "För få svar för att visa" if suppressed else f"{round(share * 10)} av 10 svarade Ja"
+            "Dold för att skydda enskilda personer"
+            if suppressed
+            else f"{round(share * 10)} av 10 svarade Ja"
         )
         expect(main).to_contain_text(expected, timeout=30_000)
     page.screenshot(path=ARTIFACTS / "sipkollen.png", full_page=True)

@@ -16,8 +16,10 @@ import pytest
 from dashboards import exports
 from dashboards.data import run_info
 from dashboards.figures import decimals_against, format_value
+from dashboards.i18n import kpi_label
 from dashboards.report import overview_report
 from dashboards.views.overview import overview
+from dashboards.views.unit import COMPARED
 from tests.dashboards.conftest import chart_specs, drawn, mart, open_page
 
 HIDDEN_WHY = "dold för att skydda enskilda personer"
@@ -45,6 +47,10 @@ def _texts(at) -> list[str]:
         texts += [str(trace.get("text", "")) for trace in spec["data"]]
         texts += [str(a.get("text", "")) for a in spec["layout"].get("annotations", [])]
     return texts
+
+
+def tiles_of(at) -> dict:
+    return {m.label: m for m in at.metric}
 
 
 def _captions(at) -> list[str]:
@@ -93,7 +99,7 @@ def own_serving(serving_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatc
 def test_a_breakdown_not_published_at_the_grain_is_offered_at_its_own(own_serving) -> None:
     with duckdb.connect(str(own_serving)) as con:
         con.execute(
-            "CREATE TABLE marts.publication_plan AS "
+            "CREATE OR REPLACE TABLE marts.publication_plan AS "
             "SELECT kpi, d.dimension, CASE WHEN d.dimension = 'initiating_unit' "
             "THEN ['year'] ELSE ['month', 'quarter', 'year'] END AS grains "
             "FROM marts.kpi_catalogue, (SELECT DISTINCT dimension FROM marts.kpi) d"
@@ -106,8 +112,8 @@ def test_a_breakdown_not_published_at_the_grain_is_offered_at_its_own(own_servin
         by="initiating_unit",
     )
     assert "Enhet publiceras per år" in _captions(at)
-    chart = _chart(at, "per Enhet")
-    assert "2026 (t.o.m. 31 okt)" in chart["layout"]["title"]["text"]
+    # The breakdown's title (on its chart, or above the notice when every bar is hidden).
+    assert [x for x in _texts(at) if "per Enhet, 2026 (t.o.m. 31 okt)" in x.replace("\\", "")]
     # A breakdown published at the grain says nothing of it.
     at = open_page("overview", grain="quarter", trend="meeting_within_target_share", by="age_band")
     assert not [c for c in _captions(at) if "publiceras per" in c]
@@ -116,6 +122,7 @@ def test_a_breakdown_not_published_at_the_grain_is_offered_at_its_own(own_servin
 def test_without_a_publication_plan_the_grains_with_rows_are_the_plan(own_serving) -> None:
     # An older serving file has no plan: a breakdown without month rows is shown by quarter.
     with duckdb.connect(str(own_serving)) as con:
+        con.execute("DROP TABLE IF EXISTS marts.publication_plan")
         con.execute(
             "DELETE FROM marts.kpi WHERE period_grain = 'month' AND dimension = 'age_band' "
             "AND kpi = 'meeting_within_target_share'"
@@ -154,10 +161,9 @@ def test_hidden_values_have_one_neutral_wording_on_pages_and_in_exports(
         open_page("unit", unit=unit, grain="month"),
         open_page("sipkollen", grain="quarter", dim="respondent", value="relative"),
     ]
-    for at in pages:
-        texts = _texts(at)
-        assert not [x for x in texts if SMALL_ONLY.search(x)]
-        assert any(x == "Dold" or HIDDEN_WHY in x.lower() for x in texts)
+    shown = [x for at in pages for x in _texts(at)]
+    assert not [x for x in shown if SMALL_ONLY.search(x)]
+    assert "Dold" in shown and any(HIDDEN_WHY in x.lower() for x in shown)
     glossary = open_page("overview").expander[0]
     assert HIDDEN_WHY in " ".join(m.value for m in glossary.markdown).lower()
     # Downloads carry the same words, and no column tells why a cell is hidden.
@@ -239,6 +245,11 @@ def test_what_the_changes_compare_is_said_once_per_page(serving_db) -> None:
     said = [c for c in _captions(at) if "ingen förändring" in c.lower()]
     assert len(said) == 1
     assert not any(m.delta for m in at.metric)
+    # A figure published only for the period that holds the as-of date (overdue follow-ups
+    # are counted on that day) says so in a complete year, instead of a bare "–".
+    at = open_page("overview", grain="year", period="2025-01-01")
+    assert tiles_of(at)["Försenade uppföljningar"].value == "–"
+    assert "inget värde publicerat för perioden" in _captions(at)
 
 
 # --- point 6: "Urval" narrows the page; breakdowns are in the breakdown chart ---------------------
@@ -304,19 +315,29 @@ def test_opening_the_unit_page_from_the_overview_starts_on_its_own_default(servi
 
 
 def test_a_unit_count_is_not_drawn_against_the_sum_of_all_units(serving_db) -> None:
-    unit = mart(
-        serving_db,
-        "SELECT dimension_value FROM marts.kpi WHERE dimension = 'initiating_unit' "
-        "AND kpi = 'needs_identified' AND NOT suppressed AND period_grain = 'year' "
-        "GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1",
-    ).iloc[0, 0]
-    at = open_page("unit", unit=unit, trend="needs_identified")
+    def unit_with(kpi: str) -> str:
+        return mart(
+            serving_db,
+            "SELECT dimension_value FROM marts.kpi WHERE dimension = 'initiating_unit' "
+            "AND kpi = ? AND NOT suppressed AND period_grain = 'year' "
+            "GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1",
+            [kpi],
+        ).iloc[0, 0]
+
+    at = open_page("unit", unit=unit_with("needs_identified"), trend="needs_identified")
     trend = _chart(at, "Uppmärksammade behov per år")
     names = [t.get("name", "") for t in trend["data"]]
     assert "Alla enheter" not in names and "Enheten" in names
-    # Shares still compare the unit with all units on one axis.
-    at = open_page("unit", unit=unit, trend="meeting_within_target_share")
-    names = [t.get("name", "") for t in _chart(at, "Andel möten inom målvärdet")["data"]]
+    # Shares and days still compare the unit with all units on one axis.
+    unit, kpi = mart(
+        serving_db,
+        "SELECT dimension_value, kpi FROM marts.kpi WHERE dimension = 'initiating_unit' "
+        "AND kind IN ('share', 'quantile') AND kpi IN ? AND NOT suppressed "
+        "AND period_grain = 'year' ORDER BY ALL LIMIT 1",
+        [list(COMPARED)],
+    ).iloc[0]
+    at = open_page("unit", unit=unit, trend=kpi)
+    names = [t.get("name", "") for t in _chart(at, kpi_label(kpi))["data"]]
     assert "Enheten" in names and "Alla enheter" in names
 
 

@@ -190,23 +190,24 @@ def test_tiles_carry_target_status_and_say_what_they_count(serving_db) -> None:
 
 
 def test_trends_draw_suppressed_points_as_gaps_and_keep_the_target(serving_db) -> None:
-    unit = mart(
+    # A group published by month (the publication plan) with shown and hidden months.
+    dimension, unit = mart(
         serving_db,
-        "SELECT dimension_value FROM marts.kpi WHERE period_grain = 'month' "
-        "AND dimension = 'age_band' AND kpi = 'meeting_within_target_share' "
-        "AND period_start >= '2024-12-01' "
-        "GROUP BY 1 HAVING bool_or(suppressed) AND bool_or(NOT suppressed) ORDER BY 1 LIMIT 1",
-    ).iloc[0, 0]
+        "SELECT dimension, dimension_value FROM marts.kpi WHERE period_grain = 'month' "
+        "AND dimension <> 'all' AND kpi = 'meeting_within_target_share' "
+        "AND period_start >= '2024-12-01' GROUP BY ALL "
+        "HAVING bool_or(suppressed) AND bool_or(NOT suppressed) ORDER BY ALL LIMIT 1",
+    ).iloc[0]
     at = open_page(
-        "overview", grain="month", dim="age_band", value=unit, trend="meeting_within_target_share"
+        "overview", grain="month", dim=dimension, value=unit, trend="meeting_within_target_share"
     )
     trend = next(c for c in chart_specs(at) if c["data"][0]["type"] == "scatter")
     hidden = mart(
         serving_db,
         "SELECT period_start FROM marts.kpi WHERE period_grain = 'month' AND suppressed "
-        "AND dimension = 'age_band' AND dimension_value = ? "
+        "AND dimension = ? AND dimension_value = ? "
         "AND kpi = 'meeting_within_target_share'",
-        [unit],
+        [dimension, unit],
     )["period_start"]
     hidden = {period_label("month", p) for p in hidden}
     # No trace draws a suppressed month on the value axis: the line has a gap there, and the
@@ -225,7 +226,7 @@ def test_trends_draw_suppressed_points_as_gaps_and_keep_the_target(serving_db) -
     first = mart(
         serving_db, "SELECT min(period_start)::VARCHAR FROM marts.kpi WHERE period_grain='month'"
     ).iloc[0, 0]
-    at = open_page("overview", grain="month", dim="age_band", value=unit, period=first)
+    at = open_page("overview", grain="month", dim=dimension, value=unit, period=first)
     assert at.info
     assert any("Avvikelser per typ" in m.value for m in at.markdown)
 

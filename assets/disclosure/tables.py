@@ -1,5 +1,5 @@
-"""How the published figures are linked (SPEC §5): which underlying count each figure reveals,
-and which linear relations hold among those counts.
+"""The table model (SPEC §5): which underlying count each published figure reveals, and which
+linear relations hold among those counts.
 
 A published row of `marts.kpi` or `marts.sipkollen` reveals one or two counts of a cell (count
 name, period, dimension value): a count's value, a share's or rate's numerator and denominator,
@@ -12,12 +12,22 @@ missing row means zero): the values of a dimension add up to the overall count; 
 (deviation types, closure reasons, attendance by organisation) add up to their total; months add
 up to quarters and quarters to years for counts of events.
 
-This is the suppression's model (`disclosure.py`). The audit (`audit.py`) states the links
+This is the suppression's model (`suppression.py`). The audit (`audit.py`) states the links
 again on its own, from SPEC, so a link missing here is caught there.
+
+A publication plan (`data_contracts/publication_plan.yaml`) leaves some figures out altogether;
+a missing row still means zero wherever the plan publishes the figure, and a relation whose
+parts are published must have its total published too (`CountTable` refuses a plan that breaks
+that, which would otherwise read an unpublished total as zero).
 """
 
 from __future__ import annotations
 
+import duckdb
+import numpy as np
+from scipy import sparse
+
+from data_contracts.periods import period_end_sql
 from data_contracts.sql import quote_literal
 
 # Counts of states at the end of a period depend only on that day: a quarter's count is its last
@@ -122,11 +132,7 @@ def reveals_sql(source: str, mart: str, as_of_sql: str) -> str:
     else:
         kind, numerator, denominator = _kpi_names()
     states = ", ".join(quote_literal(s) for s in END_OF_PERIOD_STATES)
-    period_end = (
-        "least(period_start + CASE period_grain WHEN 'month' THEN INTERVAL 1 MONTH "
-        "WHEN 'quarter' THEN INTERVAL 3 MONTH ELSE INTERVAL 1 YEAR END - INTERVAL 1 DAY, "
-        f"{as_of_sql})"
-    )
+    period_end = period_end_sql("period_grain", "period_start", as_of_sql)
     return f"""
         WITH rows AS (
             SELECT rowid AS row_id, *, {kind} AS kind, {numerator} AS numerator_count,
@@ -195,3 +201,97 @@ def relations_sql(counts: str) -> str:
         -- a total takes part only where it has parts (a relation of a total alone says nothing)
         SELECT * FROM totals WHERE relation IN (SELECT relation FROM members)
     """
+
+
+# What hiding a count costs the readers, lowest first (SPEC §5: breakdown cells before totals,
+# months before quarters and years): a breakdown's months, quarters and years, then the region's
+# own months. The region's own quarters and years are hidden only when small themselves, or when
+# nothing else can protect a count: a family member's (a closure reason's) before a KPI's own.
+GRAIN_COST = {"month": 0, "quarter": 1, "year": 2}
+REGION_MONTH = 3
+REGION_MEMBER = 4
+REGION_TOTAL = 5
+
+
+class CountTable:
+    """The counts of one mart (`values`, `cost`), the published rows that reveal them
+    (`reveal`: rows x counts) and the relations among them (`relations`: relations x counts,
+    each row summing to zero: parts +1, total -1)."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, source: str, mart: str, as_of: str):
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _reveals AS {reveals_sql(source, mart, as_of)}")
+        con.execute(
+            """
+            CREATE OR REPLACE TEMP TABLE _counts AS
+            SELECT (row_number() OVER (ORDER BY name, grain, period, dimension, dimension_value)
+                    - 1)::BIGINT AS count_id, *
+            FROM (SELECT name, grain, period, dimension, dimension_value,
+                         min(value) AS value, max(value) AS other_value
+                  FROM _reveals GROUP BY name, grain, period, dimension, dimension_value)
+            """
+        )
+        clash = con.execute(
+            "SELECT name, grain, period, dimension, dimension_value, value, other_value "
+            "FROM _counts WHERE value IS DISTINCT FROM other_value LIMIT 1"
+        ).fetchone()
+        if clash:  # two figures said to show one count differ: the linkage model is wrong
+            raise ValueError(f"figures linked to one count disagree: {clash}")
+        counts = con.execute(
+            "SELECT value, grain, dimension = 'all' AS region, contains(name, ':') AS member "
+            "FROM _counts ORDER BY count_id"
+        ).fetchnumpy()
+        self.values = np.nan_to_num(np.asarray(counts["value"], dtype=float)).astype(np.int64)
+        grain_cost = np.vectorize(GRAIN_COST.get, otypes=[np.int64])(counts["grain"])
+        region_cost = np.where(
+            grain_cost == 0,
+            REGION_MONTH,
+            np.where(np.asarray(counts["member"], bool), REGION_MEMBER, REGION_TOTAL),
+        )
+        self.cost = np.where(np.asarray(counts["region"], bool), region_cost, grain_cost)
+        n = len(self.values)
+        links = con.execute(
+            "SELECT r.row_id, c.count_id FROM _reveals AS r JOIN _counts AS c "
+            "USING (name, grain, period, dimension, dimension_value)"
+        ).fetchnumpy()
+        self.row_ids = np.unique(links["row_id"])
+        row_index = np.searchsorted(self.row_ids, links["row_id"])
+        self.reveal = _matrix(
+            row_index, links["count_id"], np.ones(len(row_index)), (len(self.row_ids), n)
+        )
+        relations = con.execute(
+            f"SELECT dense_rank() OVER (ORDER BY relation) - 1 AS relation, count_id, "
+            f"coefficient FROM ({relations_sql('_counts')})"
+        ).fetchnumpy()
+        shape = (int(relations["relation"].max()) + 1 if n and len(relations["relation"]) else 0, n)
+        self.relations = _matrix(
+            relations["relation"], relations["count_id"], relations["coefficient"], shape
+        )
+        self._refuse_relations_that_do_not_hold(con)
+        con.execute("DROP TABLE _reveals; DROP TABLE _counts")
+
+    def _refuse_relations_that_do_not_hold(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Every relation holds on the true counts, or the model reads something as zero that
+        is not published: a plan that publishes parts without the whole they add up to, or only
+        some members of a family. Readers (and the audit) would take the rest as zero."""
+        broken = np.flatnonzero(self.relations @ self.values)
+        if broken.size:
+            member = self.relations[broken[0]].indices[0]
+            name, grain, dimension = con.execute(
+                "SELECT name, grain, dimension FROM _counts WHERE count_id = ?", [int(member)]
+            ).fetchone()
+            raise ValueError(
+                f"publiceringsplanen publicerar {name} per {grain} för {dimension} men inte allt "
+                "som det lägger ihop med (grövre period, hela regionen, familjens total eller "
+                "övriga delar): lägg till det i planen"
+            )
+
+    def hidden_given(self, decided: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Every count no published row shows, and the rows suppressed, for the decided counts
+        (a count that no published row shows any more is as hidden as a decided one)."""
+        suppressed_rows = self.reveal @ decided.astype(np.int64) > 0
+        shown = self.reveal.T @ (~suppressed_rows).astype(np.int64) > 0
+        return ~shown, suppressed_rows
+
+
+def _matrix(rows: np.ndarray, cols: np.ndarray, data: np.ndarray, shape) -> sparse.csr_matrix:
+    return sparse.csr_matrix((data, (rows, cols)), shape=shape)

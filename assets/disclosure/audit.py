@@ -1,18 +1,15 @@
 """Disclosure audit (SPEC §5), from the published serving database alone.
 
-It is written apart from the suppression (`disclosure.py`, `linkage.py`): its own statement,
+It is written apart from the suppression (`suppression.py`, `tables.py`): its own statement,
 below, of which underlying count each published figure reveals and which counts add up, taken
 from SPEC §4–§6, so a link the suppression overlooks is not overlooked here too. It reads only
-`marts.kpi`, `marts.sipkollen`, `marts.time_to_meeting_survival` and `marts.run_info`.
+`marts.kpi`, `marts.sipkollen`, `marts.time_to_meeting_survival` and `marts.run_info`, and
+shares only the attacker (`attacker.py`) with the suppression.
 
-For every count that no published figure shows, it computes the range the published figures
-leave open over non-negative counts: exact elimination first (a relation with one unknown count
-left gives it away; repeated until nothing more comes out), then the exact minimum and maximum
-of a linear programme over all relations at once (HiGHS, one model re-solved with a new
-objective and a warm start). Every solution is a feasible point, so a count whose values over
-the solutions seen so far already lie `protection` apart needs no solve of its own. A count
-whose range (rounded inward to whole numbers) is narrower than the protection level is a
-finding, unless it can only be 0; a determined count has width 0.
+For every count that no published figure shows, the attacker computes the range the published
+figures leave open over non-negative counts, every group of hidden counts completely. A count
+whose whole-number range is narrower than the protection level is a finding, unless it can only
+be 0; a determined count has width 0; a count whose range could not be proven is a finding too.
 
 The survival mart is checked for what its rows give away by subtraction, for every pair of a
 curve's points (before its first step, and its step days): no at-risk count, events, plans
@@ -27,24 +24,19 @@ of a dimension may be published beside a hidden year of those counts.
 from __future__ import annotations
 
 import math
-import os
 import re
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import duckdb
-import highspy
 import numpy as np
 from scipy import sparse
-from scipy.sparse.csgraph import connected_components
 
+from assets.disclosure.attacker import Progress, count_ranges, only_zero, protected, whole_width
+from data_contracts.periods import period_end_sql
 from data_contracts.settings import protection_level_for
 from data_contracts.sql import quote_list
 
 AS_OF = "(SELECT as_of FROM marts.run_info)"
-SLACK = 1e-6
-UNBOUNDED = 1e8  # every count's upper bound in the LP: reaching it means no upper bound
-PRIMAL_SIMPLEX = 4  # HiGHS' simplex_strategy value
 
 # --- Which count each published figure reveals (SPEC §4 and §6) ------------------------------
 INITIAL_MEETINGS_HELD = "initial meetings held"
@@ -170,11 +162,7 @@ def _published_counts(con: duckdb.DuckDBPyConnection, mart: str):
     if mapping:
         con.executemany("INSERT INTO _audit_figures VALUES (?, ?, ?, ?, ?, ?)", mapping)
     is_state = f"list_contains({quote_list(STATES)}, f.name)"
-    period_end = (
-        "least(r.period_start + CASE r.period_grain WHEN 'month' THEN INTERVAL 1 MONTH "
-        "WHEN 'quarter' THEN INTERVAL 3 MONTH ELSE INTERVAL 1 YEAR END - INTERVAL 1 DAY, "
-        f"{AS_OF})"
-    )
+    period_end = period_end_sql("r.period_grain", "r.period_start", AS_OF)
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE _audit_counts AS
@@ -252,190 +240,6 @@ def _published_counts(con: duckdb.DuckDBPyConnection, mart: str):
     return counts, matrix
 
 
-# --- Ranges of hidden counts ------------------------------------------------------------------
-
-
-def protected(low: float, high: float, protection: int) -> bool:
-    """A hidden count is safe when its range is at least `protection` whole numbers wide, or
-    when it can only be 0 (a zero is not small, and is published like any other figure)."""
-    return high <= SLACK or whole_width(low, high) >= protection
-
-
-def whole_width(low: float, high: float) -> float:
-    """How many whole numbers apart the ends of a range are."""
-    if math.isinf(high):
-        return math.inf
-    return math.floor(high + SLACK) - math.ceil(low - SLACK)
-
-
-def _whole_width_array(low: np.ndarray, high: np.ndarray) -> np.ndarray:
-    return np.floor(high + SLACK) - np.ceil(low - SLACK)
-
-
-def count_ranges(
-    known: np.ndarray,
-    values: np.ndarray,
-    relations: sparse.csr_matrix,
-    protection: int,
-    focus: np.ndarray | None = None,
-    lp_limit: int | None = None,
-    wanted_counts: np.ndarray | None = None,
-) -> dict[int, tuple[float, float]]:
-    """Range of every hidden count (index -> (low, high)) that the relations leave open given
-    the known values; with `focus` (count indexes), only of the connected groups of hidden
-    counts that hold one of them; with `wanted_counts` (a mask over all counts), only of those.
-    A range is exact where it is narrower than `protection`, and at least `protection` wide
-    otherwise (then it spans values of two feasible points). With `lp_limit`, groups of more
-    counts get only the outer ranges of `_outer_ranges`: a quick screen for what elimination
-    gives away, not a proof (`SIP_LP_GROUP_LIMIT`, for trial runs and tests)."""
-    hidden = np.flatnonzero(~known)
-    if hidden.size == 0:
-        return {}
-    system = relations[:, hidden].tocsr()
-    rhs = -(relations[:, known] @ values[known])
-    n_groups, group = connected_components((abs(system).T @ abs(system)).tocsr(), directed=False)
-    wanted = range(n_groups)
-    if wanted_counts is None:
-        wanted_counts = np.ones(len(known), dtype=bool)
-    if focus is not None:
-        position = np.full(len(known), -1)
-        position[hidden] = np.arange(hidden.size)
-        wanted = np.unique(group[position[focus][position[focus] >= 0]])
-
-    def solve_group(members: np.ndarray) -> list[tuple[int, tuple[float, float]]]:
-        part = system[:, members].tocsr()
-        rows = np.flatnonzero(np.diff(part.indptr) > 0)
-        among = np.flatnonzero(wanted_counts[hidden[members]])
-        solve = _ranges if lp_limit is None or members.size <= lp_limit else _outer_ranges
-        low, high = solve(part[rows], rhs[rows], protection, among)
-        return [(int(hidden[members[m]]), (float(low[m]), float(high[m]))) for m in among]
-
-    # One LP per connected group keeps every re-solve small; HiGHS releases the GIL, so groups
-    # are solved side by side, the largest first.
-    order = np.argsort(group, kind="stable")
-    bounds = np.searchsorted(group[order], np.arange(n_groups + 1))
-    by_group = sorted((order[bounds[g] : bounds[g + 1]] for g in wanted), key=lambda m: -m.size)
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        return dict(pair for pairs in pool.map(solve_group, by_group) for pair in pairs)
-
-
-def _eliminate(system: sparse.csr_matrix, rhs: np.ndarray) -> np.ndarray:
-    """Counts determined by exact elimination (a relation with one unknown left, repeated);
-    NaN where elimination says nothing."""
-    solved = np.full(system.shape[1], np.nan)
-    matrix, rhs = system.copy(), rhs.astype(float).copy()
-    while True:
-        lone = np.flatnonzero(np.diff(matrix.indptr) == 1)
-        if lone.size == 0:
-            return solved
-        found: dict[int, float] = {}
-        for row in lone:
-            column = matrix.indices[matrix.indptr[row]]
-            found.setdefault(int(column), rhs[row] / matrix.data[matrix.indptr[row]])
-        columns = np.fromiter(found, dtype=np.int64)
-        values = np.fromiter(found.values(), dtype=float)
-        solved[columns] = values
-        rhs = rhs - matrix[:, columns] @ values
-        keep = np.ones(matrix.shape[1])
-        keep[columns] = 0
-        matrix = (matrix @ sparse.diags(keep)).tocsr()
-        matrix.eliminate_zeros()
-
-
-def _outer_ranges(system: sparse.csr_matrix, rhs: np.ndarray, _protection: int, _among):
-    """Ranges without an LP: exact elimination, and hidden members under a known total lie
-    within it (each relation on its own). Wider than the LP's where relations combine."""
-    solved = _eliminate(system, rhs)
-    low, high = np.where(np.isnan(solved), 0.0, solved), np.where(np.isnan(solved), np.inf, solved)
-    for row in range(system.shape[0]):
-        span = slice(system.indptr[row], system.indptr[row + 1])
-        columns, coefficients = system.indices[span], system.data[span]
-        if (coefficients > 0).all():
-            rest = rhs[row] - np.nan_to_num(solved[columns]).sum()
-            open_columns = columns[np.isnan(solved[columns])]
-            high[open_columns] = np.minimum(high[open_columns], rest)
-    return low, high
-
-
-class _Polytope:
-    """The hidden counts' LP (relations as equalities, counts from 0 to UNBOUNDED), built once
-    and re-solved with new objectives from the last basis. Every solution widens the range seen
-    of every count: the lowest and highest value it took in any feasible point so far."""
-
-    def __init__(self, system: sparse.csr_matrix, rhs: np.ndarray, fixed: np.ndarray) -> None:
-        size = system.shape[1]
-        lp = highspy.HighsLp()
-        lp.num_col_, lp.num_row_ = size, system.shape[0]
-        lp.col_cost_ = np.zeros(size)
-        lp.col_lower_ = np.where(np.isnan(fixed), 0.0, fixed)
-        lp.col_upper_ = np.where(np.isnan(fixed), UNBOUNDED, fixed)
-        lp.row_lower_ = lp.row_upper_ = rhs.astype(float)
-        lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
-        lp.a_matrix_.start_ = system.indptr.astype(np.int32)
-        lp.a_matrix_.index_ = system.indices.astype(np.int32)
-        lp.a_matrix_.value_ = system.data.astype(float)
-        self.highs = highspy.Highs()
-        self.highs.setOptionValue("output_flag", False)
-        self.highs.setOptionValue("presolve", "off")  # keeps the basis for the next objective
-        self.highs.passModel(lp)
-        self.low = np.full(size, np.inf)
-        self.high = np.full(size, -np.inf)
-
-    def optimum(self, columns: np.ndarray, costs: np.ndarray) -> float | None:
-        """Minimise costs · counts[columns]; None when no counts satisfy the relations."""
-        index = columns.astype(np.int32)
-        self.highs.changeColsCost(index.size, index, costs.astype(float))
-        self.highs.run()
-        # Dual simplex finds the first vertex fastest; after a change of objective the last
-        # basis stays primal feasible, and primal simplex re-solves from it ~20x faster.
-        self.highs.setOptionValue("simplex_strategy", PRIMAL_SIMPLEX)
-        optimal = self.highs.getModelStatus() == highspy.HighsModelStatus.kOptimal
-        point = np.asarray(self.highs.getSolution().col_value) if optimal else None
-        self.highs.changeColsCost(index.size, index, np.zeros(index.size))
-        if point is None:
-            return None
-        np.minimum(self.low, point, out=self.low)
-        np.maximum(self.high, point, out=self.high)
-        return float(costs @ point[columns])
-
-    def unproven(self, protection: int, among: np.ndarray | None = None) -> np.ndarray:
-        among = np.arange(self.low.size) if among is None else among
-        return among[_whole_width_array(self.low[among], self.high[among]) < protection]
-
-
-def _ranges(system: sparse.csr_matrix, rhs: np.ndarray, protection: int, among: np.ndarray):
-    """(low, high) of the columns `among`: exact elimination, then the LP (see `_Polytope`)."""
-    size = system.shape[1]
-    polytope = _Polytope(system, rhs, _eliminate(system, rhs))
-    everything = np.arange(size)
-    if polytope.optimum(everything, np.ones(size)) is None:
-        return np.full(size, np.nan), np.full(size, np.nan)  # the figures contradict
-    polytope.optimum(everything, -np.ones(size))
-    # Cheap points first: the counts not yet seen `protection` apart pushed up and down in
-    # random mixes, while a round proves at least a twentieth of them (a mix over thousands of
-    # counts costs as much as dozens of single-count solves).
-    rng = np.random.default_rng(0)
-    pending = polytope.unproven(protection, among)
-    while pending.size:
-        polytope.optimum(pending, rng.choice([-1.0, 1.0], pending.size))
-        still = polytope.unproven(protection, pending)
-        proved_few = still.size > 0.95 * pending.size
-        pending = still
-        if proved_few:
-            break
-    # Then the exact minimum and maximum of each count still unproven (the minimum only when
-    # above 0, the maximum only when the minimum's point did not prove it either).
-    for column in pending:
-        one = np.array([column])
-        if polytope.unproven(protection, one).size and polytope.low[column] > SLACK:
-            polytope.optimum(one, np.ones(1))
-        if polytope.unproven(protection, one).size:
-            polytope.optimum(one, -np.ones(1))
-    low, high = polytope.low, polytope.high  # exact where solved: an optimum is a point seen
-    high[high >= UNBOUNDED - 1] = np.inf
-    return low, high
-
-
 # --- The audit ---------------------------------------------------------------------------------
 
 
@@ -444,12 +248,12 @@ def audit_counts(
     mart: str,
     threshold: int,
     protection: int | None,
-    lp_limit: int | None = None,
+    progress: Progress | None = None,
 ) -> list[Finding]:
     """Findings over one mart: a count from 1 to threshold-1 that a published figure shows
     (hidden in one figure, shown in another), figures of one count that disagree, and every
     hidden count the published figures pin to a range narrower than `protection` (None: the
-    default that follows the threshold)."""
+    default that follows the threshold), or whose range could not be proven."""
     protection = protection_level_for(threshold, protection)
     counts, relations = _published_counts(con, mart)
     findings = [
@@ -463,13 +267,14 @@ def audit_counts(
     ]
     known = np.array([value is not None for value, _, _ in counts], dtype=bool)
     values = np.array([value or 0 for value, _, _ in counts], dtype=float)
-    for index, (low, high) in count_ranges(
-        known, values, relations, protection, lp_limit=lp_limit
-    ).items():
+    ranges = count_ranges(known, values, relations, protection, progress=progress)
+    for index, (low, high) in ranges.items():
         if math.isnan(low):
-            findings.append(Finding(mart, counts[index][2], low, high, "figures contradict"))
+            reason = "not proven: the figures contradict or no solve ended optimal"
+            findings.append(Finding(mart, counts[index][2], low, high, reason))
         elif not protected(low, high, protection):
-            reason = "determined" if whole_width(low, high) <= 0 else f"narrower than {protection}"
+            determined = whole_width(low, high) <= 0 and not only_zero(low, high)
+            reason = "determined" if determined else f"narrower than {protection}"
             findings.append(Finding(mart, counts[index][2], low, high, reason))
     return findings
 
@@ -597,12 +402,12 @@ def audit_published(
     con: duckdb.DuckDBPyConnection,
     threshold: int,
     protection: int | None,
-    lp_limit: int | None = None,
+    progress: Progress | None = None,
 ) -> list[Finding]:
     """Every finding over marts.kpi, marts.sipkollen and marts.time_to_meeting_survival, with
-    every group of hidden counts solved completely (unless `lp_limit`, see `count_ranges`)."""
+    every group of hidden counts solved completely."""
     return [
-        *audit_counts(con, "kpi", threshold, protection, lp_limit),
-        *audit_counts(con, "sipkollen", threshold, protection, lp_limit),
+        *audit_counts(con, "kpi", threshold, protection, progress),
+        *audit_counts(con, "sipkollen", threshold, protection, progress),
         *audit_survival(con, threshold),
     ]

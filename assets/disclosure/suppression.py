@@ -1,0 +1,209 @@
+"""Disclosure control (SPEC §5) on the underlying counts behind every published figure.
+
+Each published row reveals one or two counts (`tables.py`). A count is hidden everywhere it
+appears: a row is suppressed when any count it reveals is hidden.
+
+Primary: a count from 1 to threshold-1 is hidden (so is every share, rate or quantile that
+reveals it as numerator, denominator or n).
+Complementary: every linear relation among the counts (dimension values to the overall count,
+family members to their total, months to quarters to years) that holds a hidden count must leave
+it open. A relation with exactly one hidden count would give it away by subtraction; a relation
+whose total is published must hide members that add up to at least the protection level, or the
+hidden members are pinned to a narrow range. Such a relation gets one more member hidden, chosen
+by cost as τ-ARGUS does with cell costs (`tables.GRAIN_COST`): a breakdown's months before its
+quarters and years, breakdowns before the region's own months, and the region's own quarters and
+years never, unless nothing else is left; within a cost, the smallest non-zero count first. Its
+total is hidden only when no member is left. This repeats until no relation needs more. A count
+that no published row shows any more counts as hidden: it helps protect its neighbours and costs
+nothing. A total whose members are hidden in twos or more is not suppressed for their sake.
+
+Then the attacker (`attacker.py`) computes what all relations together leave open of every
+hidden count; where a count is still pinned narrower than the protection level, the cheapest
+published count sharing a relation with it (or one relation further out) is hidden too, until
+every hidden count is proven. `audit.py` checks the result independently.
+"""
+
+from __future__ import annotations
+
+import time
+
+import duckdb
+import numpy as np
+from scipy import sparse
+from scipy.sparse.csgraph import connected_components
+
+from assets.disclosure.attacker import Progress, count_ranges, protected, whole_width
+from assets.disclosure.tables import REGION_MEMBER, CountTable
+from data_contracts.settings import protection_level_for
+
+AS_OF = "(SELECT as_of FROM model.run_params)"
+
+
+def _cheapest(candidates: np.ndarray, counts: CountTable) -> int:
+    """The candidate whose hiding costs least: lowest cost, then non-zero, then smallest."""
+    values = counts.values[candidates]
+    order = np.lexsort((candidates, values, values == 0, counts.cost[candidates]))
+    return int(candidates[order[0]])
+
+
+def _needs_more(
+    coefficients: np.ndarray, hidden: np.ndarray, values: np.ndarray, protection
+) -> bool:
+    """A relation leaves too little room: one hidden count alone, or hidden members under a
+    published total that add up to less than the protection level."""
+    n_hidden = int(hidden.sum())
+    if n_hidden == 1:
+        return True
+    total_published = not hidden[coefficients < 0].any()
+    return n_hidden >= 2 and total_published and values[hidden].sum() < protection
+
+
+def complementary(counts: CountTable, decided: np.ndarray, protection: int) -> np.ndarray:
+    """Hide more counts until no relation gives a hidden one away (see the module docstring)."""
+    matrix, values = counts.relations, counts.values
+    hidden, _ = counts.hidden_given(decided)
+    while True:
+        n_hidden = abs(matrix) @ hidden.astype(np.int64)
+        hidden_sum = (matrix > 0).astype(np.int64) @ np.where(hidden, values, 0)
+        total_hidden = (matrix < 0).astype(np.int64) @ hidden.astype(np.int64) > 0
+        suspects = np.flatnonzero(
+            (n_hidden == 1) | ((n_hidden >= 2) & ~total_hidden & (hidden_sum < protection))
+        )
+        if suspects.size == 0:
+            return decided
+        for relation in suspects:
+            span = slice(matrix.indptr[relation], matrix.indptr[relation + 1])
+            cols, coefficients = matrix.indices[span], matrix.data[span]
+            if not _needs_more(coefficients, hidden[cols], values[cols], protection):
+                continue  # an earlier pick of this round fixed it
+            open_members = cols[(coefficients > 0) & ~hidden[cols]]
+            pick = _cheapest(open_members if open_members.size else cols[~hidden[cols]], counts)
+            decided[pick] = hidden[pick] = True
+        hidden, _ = counts.hidden_given(decided)
+
+
+def _nearest_published(
+    counts: CountTable, by_count: sparse.csc_matrix, hidden: np.ndarray, count: int
+) -> int | None:
+    """The cheapest published count among those sharing a relation with `count`; where all of
+    those are hidden too (or are the region's own quarters and years), among those sharing a
+    relation with the hidden ones reached, and so on (a hidden group can be pinned by a
+    published figure several relations away). The region's own quarters and years only when
+    nothing else is left."""
+    reached = np.array([count])
+    fallback = None
+    while True:
+        rows = np.unique(by_count[:, reached].indices)
+        members = np.unique(counts.relations[rows].indices)
+        open_members = members[~hidden[members]]
+        cheap = open_members[counts.cost[open_members] < REGION_MEMBER]
+        if cheap.size:
+            return _cheapest(cheap, counts)
+        if fallback is None and open_members.size:
+            fallback = _cheapest(open_members, counts)
+        further = np.union1d(reached, members[hidden[members]])
+        if further.size == reached.size:
+            return fallback
+        reached = further
+
+
+def _widen(
+    counts: CountTable, decided: np.ndarray, protection: int, progress: Progress | None
+) -> np.ndarray:
+    """Where the relations together still pin a hidden count to a range narrower than the
+    protection level (which the per-relation rule cannot see), hide the cheapest published
+    count near it too, and check the groups that changed again. Hiding a count only widens
+    every range (its published value was one of its possible values), so a count once proven
+    `protection` wide needs no proof in later rounds."""
+    by_count = counts.relations.tocsc()
+    focus = None
+    proven = np.zeros(counts.values.size, dtype=bool)
+    for round_number in range(1, counts.values.size + 2):
+        hidden, _ = counts.hidden_given(decided)
+        if progress:
+            progress(f"Sekundärröjning, omgång {round_number}: {int(hidden.sum())} dolda tal")
+        ranges = count_ranges(
+            ~hidden, counts.values, counts.relations, protection, focus, ~proven, progress
+        )
+        weak = []
+        for count, (low, high) in ranges.items():
+            proven[count] = whole_width(low, high) >= protection
+            if not protected(low, high, protection):
+                weak.append(count)
+        if not weak:
+            break
+        progress_before = decided.sum()
+        before = hidden.copy()
+        for count in weak:
+            pick = _nearest_published(counts, by_count, hidden, count)
+            if pick is not None:  # else nothing is left to hide; the audit will name it
+                decided[pick] = hidden[pick] = True
+        if decided.sum() == progress_before:
+            break
+        decided = complementary(counts, decided, protection)
+        hidden, _ = counts.hidden_given(decided)
+        # The groups that changed, and those of the weak counts (a pick may lie in another
+        # group when the weak count's own group has nothing left to hide).
+        focus = np.union1d(np.flatnonzero(hidden & ~before), weak)
+    return decided
+
+
+def apply_disclosure(
+    con: duckdb.DuckDBPyConnection,
+    source: str,
+    target: str,
+    threshold: int,
+    protection: int | None = None,
+    mart: str = "kpi",
+    progress: Progress | None = None,
+) -> dict[str, int | float]:
+    """Read cells shaped like `work.kpi_cells` from `source`; write SPEC §6 rows to `target`;
+    return how many rows there are, how many were suppressed (primary and complementary), the
+    largest group of hidden counts and the seconds taken. `protection` (default: follows the
+    threshold) is the least width of a hidden count's range."""
+    started = time.monotonic()
+    protection = protection_level_for(threshold, protection)
+    counts = CountTable(con, source, mart, AS_OF)
+    decided = (counts.values > 0) & (counts.values < threshold)
+    _, primary_rows = counts.hidden_given(decided)
+    decided = complementary(counts, decided, protection)
+    decided = _widen(counts, decided, protection, progress)
+    hidden, suppressed_rows = counts.hidden_given(decided)
+    con.execute("CREATE OR REPLACE TEMP TABLE _suppressed (row_id BIGINT)")
+    suppressed_ids = counts.row_ids[suppressed_rows]
+    con.execute("INSERT INTO _suppressed SELECT unnest($1::BIGINT[])", [suppressed_ids.tolist()])
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE _cells AS
+        SELECT c.*, c.rowid IN (SELECT row_id FROM _suppressed) AS suppressed FROM {source} AS c
+        """
+    )
+    con.execute(
+        f"""
+        CREATE OR REPLACE TABLE {target} AS
+        SELECT period_grain, period_start, dimension, dimension_value, kpi,
+               CASE WHEN NOT suppressed THEN numerator END AS numerator,
+               CASE WHEN NOT suppressed THEN denominator END AS denominator,
+               CASE WHEN NOT suppressed THEN value END AS value,
+               suppressed, kind, period_complete
+        FROM _cells
+        ORDER BY kpi, period_grain, period_start, dimension, dimension_value
+        """
+    )
+    con.execute("DROP TABLE _cells; DROP TABLE _suppressed")
+    return {
+        "rows": int(con.execute(f"SELECT count(*) FROM {target}").fetchone()[0]),
+        "suppressed_primary": int(primary_rows.sum()),
+        "suppressed_complementary": int(suppressed_rows.sum() - primary_rows.sum()),
+        "largest_group": largest_group(counts, hidden),
+        "seconds": round(time.monotonic() - started, 2),
+    }
+
+
+def largest_group(counts: CountTable, hidden: np.ndarray) -> int:
+    """The most hidden counts that relations tie into one group (one LP)."""
+    system = abs(counts.relations[:, np.flatnonzero(hidden)])
+    if system.shape[1] == 0:
+        return 0
+    _, group = connected_components((system.T @ system).tocsr(), directed=False)
+    return int(np.bincount(group).max())
