@@ -1,4 +1,5 @@
-"""`make bench`: generate N plans, run every pipeline stage and time the dashboards.
+"""`make bench`: generate N plans, run every pipeline stage and time the dashboards (under
+Streamlit's AppTest, and in headless Chromium as a reader meets them).
 
 Each stage runs in its own process, so its wall time and peak resident memory (from `wait4`)
 are its own. The report is JSON; `README.md` explains how to read it.
@@ -99,6 +100,7 @@ def main() -> int:
         ),
     }
     report["dashboards"] = run_measured([*python, "bench.dashboards"], env)
+    report["dashboards_in_chromium"] = run_measured([*python, "bench.browser"], env)
     args.report.parent.mkdir(parents=True, exist_ok=True)
     args.report.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
     print(json.dumps(report["pipeline"], indent=2))

@@ -6,8 +6,9 @@ from pathlib import Path
 import streamlit as st
 
 from dashboards.auth import notice_page, sign_in, track_page
-from dashboards.components import set_page_language
+from dashboards.chrome import set_page_language
 from dashboards.i18n import LANGUAGES, current_language, t
+from dashboards.url_state import start_page_visit
 
 st.set_page_config(page_title="SIP-uppföljning", page_icon="📋", layout="wide")
 
@@ -46,4 +47,5 @@ navigation = st.navigation(
     or [st.Page(notice_page, title=t("app.title"), url_path="start", default=True)]
 )
 track_page(navigation.url_path)
+start_page_visit(navigation.url_path)
 navigation.run()
