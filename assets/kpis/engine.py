@@ -22,6 +22,7 @@ from pathlib import Path
 import duckdb
 
 from data_contracts.contracts import ENTITIES, KPI_DIMENSIONS, load_contract
+from data_contracts.sql import quote_literal
 
 SQL_DIR = Path(__file__).parent / "sql"
 GRAINS = ("month", "quarter", "year")
@@ -87,7 +88,7 @@ def _facts(con: duckdb.DuckDBPyConnection, table: str, files: list[str], extra: 
 
 def _dimension_case(label: bool) -> str:
     whens = " ".join(
-        f"WHEN grouping({d}) = 0 THEN {repr(d) if label else d}" for d in KPI_DIMENSIONS
+        f"WHEN grouping({d}) = 0 THEN {quote_literal(d) if label else d}" for d in KPI_DIMENSIONS
     )
     return f"CASE {whens} ELSE 'all' END"
 

@@ -11,7 +11,7 @@ import duckdb
 from assets.kpis.disclosure import apply_disclosure
 from data_contracts.contracts import SURVEY_DIMENSIONS, load_survey
 from data_contracts.pii import mask_sql
-from data_contracts.sql import quote_literal
+from data_contracts.sql import quote_ident, quote_literal
 
 Z = 1.959963984540054  # 97.5th percentile of the standard normal: a 95 % interval
 
@@ -28,7 +28,7 @@ def build_sipkollen_mart(
     lp_limit: int | None = None,
 ) -> int:
     survey = load_survey()
-    questions = ", ".join(q.id for q in survey.questions)
+    questions = ", ".join(quote_ident(q.id) for q in survey.questions)
     dims = ", ".join(f"coalesce({d}, 'unknown') AS {d}" for d in SURVEY_DIMENSIONS)
     sets = ", ".join(
         f"(question_id, {period}{', ' + d if d else ''})"
