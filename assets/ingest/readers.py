@@ -347,6 +347,9 @@ def _read_parquet(
 
     def as_text(column: str) -> str:
         ref = quote_ident(column)
+        if types[column] == "TIMESTAMP WITH TIME ZONE":
+            # An instant: its day is the day in Sweden, whatever the reading machine's zone.
+            ref = f"timezone('Europe/Stockholm', {ref})"
         if types[column].startswith("TIMESTAMP"):
             # Date-only timestamps (how pandas writes dates) read as plain ISO dates.
             return (
