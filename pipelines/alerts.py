@@ -77,11 +77,17 @@ class StewardAlert:
         return bool(self.rejected or self.personal_data or self.over_limit or self.late)
 
 
-def collect_alert(warehouse: Path, quarantine_share_limit: float) -> StewardAlert:
-    """Read the steward marts of the run. Rejections and personal data count for deliveries
-    that were new or changed in this run (an old finding was mailed when it arrived); the
-    quarantine share and late deliveries are the state after the run."""
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+def collect_alert(restricted_serving: Path, quarantine_share_limit: float) -> StewardAlert | None:
+    """Read the steward marts of the published version (the restricted serving file), or None
+    when nothing has been published yet. The warehouse is never opened: the next run may hold
+    it, and after a failed run its marts may be missing or half-built.
+
+    Rejections and personal data count for deliveries that were new or changed in the run that
+    published (an old finding was mailed when it arrived); the quarantine share and late
+    deliveries are the state it published."""
+    if not restricted_serving.is_file():
+        return None
+    with duckdb.connect(str(restricted_serving), read_only=True) as con:
         rejected = con.execute(
             "SELECT entity, file FROM marts.data_quality "
             "WHERE verdict = 'rejected' AND change <> 'unchanged' ORDER BY entity, file"
@@ -125,12 +131,23 @@ def _title(entity: str) -> str:
 
 
 def compose(
-    alert: StewardAlert, mail: MailSettings, limit: float, run_failed: bool = False
+    alert: StewardAlert | None, mail: MailSettings, limit: float, run_failed: bool = False
 ) -> EmailMessage:
-    """The Swedish e-mail: one section per kind of finding, counts only, and the page link."""
+    """The Swedish e-mail: one section per kind of finding, counts only, and the page link;
+    `alert` None: nothing has been published yet."""
     lines: list[str] = []
-    if run_failed:
-        lines += ["Körningen misslyckades; uppgifterna nedan gäller det som hann kontrolleras.", ""]
+    if run_failed and alert is None:
+        lines += [
+            "Körningen misslyckades. Inget har publicerats ännu, så det finns inga "
+            "leveransfynd att visa; orsaken står i körningens logg i Dagster.",
+            "",
+        ]
+    elif run_failed:
+        lines += [
+            "Körningen misslyckades; uppgifterna nedan gäller den senast publicerade versionen.",
+            "",
+        ]
+    alert = alert or StewardAlert()
     if alert.rejected:
         lines.append(f"Avvisade filer: {len(alert.rejected)}")
         lines += [f"  - {_title(e)}: {f}" for e, f in alert.rejected]

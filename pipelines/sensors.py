@@ -67,7 +67,9 @@ def _mail_steward(sip: SipSettings, run_failed: bool) -> SkipReason | None:
     if mail is None:
         return SkipReason("alerts are off: SIP_SMTP_HOST is not set")
     settings = sip.get()
-    alert = collect_alert(settings.warehouse, settings.quarantine_share_limit)
+    alert = collect_alert(settings.restricted_serving_path, settings.quarantine_share_limit)
+    if alert is None and not run_failed:
+        return SkipReason(f"inget har publicerats ännu i {settings.publish_root}")
     if not alert and not run_failed:
         return SkipReason("nothing to report")
     send(compose(alert, mail, settings.quarantine_share_limit, run_failed), mail)
