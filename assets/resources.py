@@ -27,6 +27,7 @@ class SipSettings(ConfigurableResource):
     unit_claim: str
     access_log: str = ""
     quarantine_export_limit: int
+    withdrawal_requests: str = ""
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SipSettings:

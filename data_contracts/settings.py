@@ -37,6 +37,7 @@ ENV_VARS: dict[str, str] = {
     "unit_claim": "SIP_UNIT_CLAIM",
     "access_log": "SIP_ACCESS_LOG",
     "quarantine_export_limit": "SIP_QUARANTINE_EXPORT_LIMIT",
+    "withdrawal_requests": "SIP_WITHDRAWAL_REQUESTS",
 }
 
 
@@ -89,6 +90,7 @@ _PARSERS: dict[str, Callable[[str], object]] = {
     "unit_claim": str,
     "access_log": _optional_path,
     "quarantine_export_limit": _whole_number,
+    "withdrawal_requests": _optional_path,
 }
 
 
@@ -162,6 +164,8 @@ class Settings:
     # Rows of the quarantine written to its export (the restricted serving file keeps all);
     # the manifest counts the rows left out.
     quarantine_export_limit: int = 100_000
+    # The steward's withdrawal requests (data_contracts.withdrawals), applied by the next run.
+    withdrawal_requests: Path | None = None
 
     @property
     def publish_root(self) -> Path:
@@ -197,6 +201,11 @@ class Settings:
     def access_log_path(self) -> Path:
         """Who opened which row-level view when (JSON lines; no figures)."""
         return self.access_log or self.warehouse.parent / "access_log.jsonl"
+
+    @property
+    def withdrawal_requests_path(self) -> Path:
+        """The request log the withdraw command and the steward page append to."""
+        return self.withdrawal_requests or self.warehouse.parent / "withdrawal_requests.jsonl"
 
     @classmethod
     def from_text(cls, values: Mapping[str, str]) -> Settings:

@@ -98,7 +98,8 @@ def collect_alert(restricted_serving: Path, quarantine_share_limit: float) -> St
         ).fetchall()
         over_limit = con.execute(
             "SELECT entity, sum(rows_quarantined)::BIGINT, sum(rows_read)::BIGINT "
-            "FROM marts.data_quality WHERE verdict <> 'rejected' GROUP BY entity "
+            "FROM marts.data_quality WHERE verdict NOT IN ('rejected', 'withdrawn') "
+            "GROUP BY entity "
             "HAVING sum(rows_quarantined) > ? * sum(rows_read) ORDER BY entity",
             [quarantine_share_limit],
         ).fetchall()

@@ -29,7 +29,8 @@ def build_nightly_schedule(job: JobDefinition):
         description="At 02:00, runs the pipeline if the landing folder changed since the last run.",
     )
     def nightly_catch_up(context: ScheduleEvaluationContext):
-        fingerprint = landing_fingerprint(Settings.from_env().landing_dir)
+        settings = Settings.from_env()
+        fingerprint = landing_fingerprint(settings.landing_dir, settings.withdrawal_requests_path)
         last = context.instance.get_runs(
             filters=RunsFilter(
                 job_name=job.name,

@@ -100,9 +100,9 @@ def rerun(
     return result
 
 
-def query(database: Path, sql: str) -> list[tuple]:
+def query(database: Path, sql: str, params: list | None = None) -> list[tuple]:
     with duckdb.connect(str(database), read_only=True) as con:
-        return con.execute(sql).fetchall()
+        return con.execute(sql, params).fetchall()
 
 
 def scalar(database: Path, sql: str) -> object:
@@ -387,3 +387,19 @@ def test_access_log_is_where_row_level_views_are_logged(route, monkeypatch, base
     access_log.append(settings.access_log_path, "anna", "overdue_follow_ups", "VC-Norr")
     assert list(access_log.read(log)["user"]) == ["anna"]
     assert not base.access_log_path.exists()
+
+
+@shows("withdrawal_requests")
+def test_withdrawal_requests_is_the_log_the_run_applies(route, monkeypatch, base, tmp_path):
+    from data_contracts.withdrawals import request_withdrawal
+
+    log = tmp_path / "requests" / "withdrawals.jsonl"
+    [first, *_] = sorted(f.name for f in (base.landing_dir / "sip_plans").iterdir())
+    request_withdrawal(log, "sip_plans", first, "prov", "anna")
+    rerun(route, monkeypatch, replace(base, withdrawal_requests=log), base, ["raw_sip_plans"])
+    assert query(
+        base.warehouse, "SELECT file, outcome FROM meta.withdrawals WHERE entity = 'sip_plans'"
+    ) == [(first, "återkallad")]
+    assert (
+        scalar(base.warehouse, f"SELECT count(*) FROM raw.sip_plans WHERE _file = '{first}'") == 0
+    )

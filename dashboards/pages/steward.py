@@ -24,8 +24,10 @@ from data_contracts.changelog import contract_changes
 from data_contracts.contracts import ENTITIES, load_contracts, load_survey
 from data_contracts.pii import mask_text
 from data_contracts.safe_text import plain_html, plain_markdown
+from data_contracts.settings import Settings
+from data_contracts.withdrawals import WithdrawalError, request_withdrawal
 
-require_page("steward")
+viewer = require_page("steward")
 info = page_header("steward.title", t("steward.intro"))
 if info is None:
     st.stop()
@@ -37,6 +39,12 @@ def entity_label(entity: str) -> str:
     return CONTRACTS[entity].title_sv if entity in CONTRACTS else entity
 
 
+def delivery_label(key: str) -> str:
+    """`entity/file` as the steward reads it: the entity's Swedish title · the file."""
+    entity, file = key.split("/", 1)
+    return f"{entity_label(entity)} · {file}"
+
+
 def labels(frame: pd.DataFrame) -> dict[str, str]:
     return {c: t(f"steward.columns.{c}") for c in frame.columns}
 
@@ -46,11 +54,44 @@ def plain(value: object) -> str:
     return plain_markdown(mask_text(str(value)))
 
 
+def withdraw_form(deliveries: pd.DataFrame) -> None:
+    """The steward's explicit withdrawal of a loaded delivery, with a reason: filed as a request
+    (data_contracts.withdrawals) that the next run applies; the page never writes the warehouse."""
+    loaded = deliveries[~deliveries["verdict"].isin(["rejected", "ignored", "withdrawn"])]
+    if loaded.empty:
+        return
+    st.subheader(t("steward.withdraw"), divider=False)
+    st.caption(t("steward.withdraw_intro"))
+    keys = [f"{row.entity}/{row.file}" for row in loaded.itertuples()]
+    with st.form("withdraw", clear_on_submit=True):
+        chosen = st.selectbox(
+            t("steward.delivery"),
+            keys,
+            format_func=lambda key: (
+                f"{entity_label(key.split('/', 1)[0])} · {key.split('/', 1)[1]}"
+            ),
+            key="withdraw_delivery",
+        )
+        reason = st.text_input(t("steward.withdraw_reason"), key="withdraw_reason")
+        submitted = st.form_submit_button(t("steward.withdraw_button"), key="withdraw_submit")
+    if submitted:
+        entity, file = chosen.split("/", 1)
+        try:
+            request_withdrawal(
+                Settings.from_env().withdrawal_requests_path, entity, file, reason, viewer.user
+            )
+        except WithdrawalError as exc:
+            st.error(t("steward.withdraw_refused", error=plain(exc)))
+        else:
+            st.success(t("steward.withdraw_filed", entity=entity_label(entity), file=plain(file)))
+
+
 deliveries = row_level_query(
     "deliveries",
     "SELECT entity, file, verdict, change, rows_read, rows_accepted, rows_quarantined, "
     "pii_findings, array_to_string(top_rules, '; ') AS top_rules, contract_version, "
-    "delivered_at, coalesce(error, '') AS error, notices FROM marts.data_quality "
+    "delivered_at, coalesce(error, '') AS error, notices, in_landing, withdrawn_at, "
+    "withdrawn_by, withdrawal_reason FROM marts.data_quality "
     "ORDER BY entity, file",
 )
 freshness = row_level_query(
@@ -99,7 +140,8 @@ deliveries_tab, fix_tab, rules_tab, freshness_tab, contracts_tab = st.tabs(
 )
 with deliveries_tab:
     # One red line per delivery the source system must act on: rejected, or rows in quarantine.
-    for row in deliveries[~deliveries["verdict"].isin(["accepted", "ignored"])].itertuples():
+    settled = ["accepted", "ignored", "withdrawn"]
+    for row in deliveries[~deliveries["verdict"].isin(settled)].itertuples():
         common = {
             "verdict": t(f"steward.verdicts.{row.verdict}"),
             "entity": entity_label(row.entity),
@@ -126,18 +168,38 @@ with deliveries_tab:
     for row in deliveries.itertuples():
         for notice in row.notices if row.notices is not None else ():
             st.warning(f"{entity_label(row.entity)}, {plain(row.file)}: {plain(notice)}")
+    for row in deliveries[deliveries["verdict"] == "withdrawn"].itertuples():
+        st.info(
+            t(
+                "steward.withdrawn",
+                entity=entity_label(row.entity),
+                file=plain(row.file),
+                by=plain(row.withdrawn_by),
+                at=pd.Timestamp(row.withdrawn_at).date().isoformat(),
+                reason=plain(row.withdrawal_reason),
+            ),
+            icon="↩️",
+        )
+    for row in deliveries[deliveries["in_landing"].eq(False)].itertuples():
+        if row.verdict != "withdrawn":
+            st.info(t("steward.gone", entity=entity_label(row.entity), file=plain(row.file)))
     accepted = int((deliveries["verdict"] == "accepted").sum())
     if accepted:
         st.success(t("steward.all_accepted", count=accepted))
     if not explain_if_empty(deliveries, 0):
-        shown = deliveries.drop(columns="notices").assign(
+        shown = deliveries.drop(columns=["notices", "withdrawn_at", "withdrawn_by"]).assign(
             entity=deliveries["entity"].map(entity_label),
             verdict=deliveries["verdict"].map(lambda v: t(f"steward.verdicts.{v}")),
             change=deliveries["change"].map(lambda c: t(f"steward.changes.{c}")),
+            in_landing=deliveries["in_landing"].map(
+                lambda kept: t("steward.answer_yes") if kept else t("steward.answer_no")
+            ),
+            withdrawal_reason=deliveries["withdrawal_reason"].fillna(""),
         )
         table_with_downloads(
             shown, "leveranser", labels(shown), source="marts.data_quality", suppression=False
         )
+    withdraw_form(deliveries)
 
 with fix_tab:
     st.write(t("steward.fix_list_intro"))
@@ -147,7 +209,7 @@ with fix_tab:
         t("steward.delivery"),
         options,
         "delivery",
-        lambda key: f"{entity_label(key.split('/', 1)[0])} · {key.split('/', 1)[1]}",
+        delivery_label,
     )
     if chosen is None:
         st.success(t("steward.no_fix_list"))
