@@ -16,12 +16,17 @@ from dataclasses import asdict, dataclass
 from datetime import date
 from pathlib import Path
 
+from data_contracts.booleans import parse_boolean
+
 DEFAULT_LANDING_DIR = Path("data/landing")
 DEFAULT_WAREHOUSE = Path("data/warehouse/sip.duckdb")
+# The contracts shipped with the code; a region points SIP_CONTRACTS_DIR at its own.
+DEFAULT_CONTRACTS_DIR = Path(__file__).resolve().parent
 
 # Field -> the environment variable that sets it.
 ENV_VARS: dict[str, str] = {
     "landing_dir": "SIP_LANDING_DIR",
+    "contracts_dir": "SIP_CONTRACTS_DIR",
     "warehouse": "SIP_WAREHOUSE",
     "publish_dir": "SIP_PUBLISH_DIR",
     "as_of": "SIP_AS_OF",
@@ -49,15 +54,6 @@ def _optional_whole_number(raw: str) -> int | None:
     return int(raw) if raw.strip() else None
 
 
-def _boolean(raw: str) -> bool:
-    word = raw.strip().lower()
-    if word in {"1", "true", "yes", "ja", "on"}:
-        return True
-    if word in {"0", "false", "no", "nej", "off"}:
-        return False
-    raise ValueError("expected true/false")
-
-
 def _share(raw: str) -> float:
     value = float(raw)
     if not 0 <= value <= 1:
@@ -75,6 +71,7 @@ def _optional_date(raw: str) -> date | None:
 
 _PARSERS: dict[str, Callable[[str], object]] = {
     "landing_dir": Path,
+    "contracts_dir": Path,
     "warehouse": Path,
     "publish_dir": _optional_path,
     "as_of": _optional_date,
@@ -83,7 +80,7 @@ _PARSERS: dict[str, Callable[[str], object]] = {
     "suppression_threshold": _whole_number,
     "protection_level": _optional_whole_number,
     "lp_group_limit": _optional_whole_number,
-    "show_comments": _boolean,
+    "show_comments": parse_boolean,
     "memory_limit": str,
     "quarantine_share_limit": _share,
     "role_claim": str,
@@ -139,6 +136,8 @@ class SettingsError(ValueError):
 @dataclass(frozen=True)
 class Settings:
     landing_dir: Path = DEFAULT_LANDING_DIR
+    # The data contracts, survey definition and KPI targets (same layout as data_contracts/).
+    contracts_dir: Path = DEFAULT_CONTRACTS_DIR
     warehouse: Path = DEFAULT_WAREHOUSE
     publish_dir: Path | None = None
     as_of: date | None = None

@@ -18,8 +18,10 @@ from pathlib import Path
 
 import duckdb
 
+from data_contracts.booleans import parse_boolean
 from data_contracts.contracts import load_contract
 from data_contracts.pii import mask_text
+from data_contracts.settings import SettingsError
 
 MAIL_ENV_VARS = (
     "SIP_SMTP_HOST",
@@ -59,9 +61,18 @@ class MailSettings:
             recipients=tuple(r.strip() for r in env.get("SIP_SMTP_TO", "").split(",") if r.strip()),
             user=env.get("SIP_SMTP_USER") or None,
             password=env.get("SIP_SMTP_PASSWORD") or None,
-            starttls=env.get("SIP_SMTP_STARTTLS", "").strip().lower() in ("1", "true", "ja", "yes"),
+            starttls=_starttls(env.get("SIP_SMTP_STARTTLS", "")),
             dashboard_url=(env.get("SIP_DASHBOARD_URL") or cls.dashboard_url).rstrip("/"),
         )
+
+
+def _starttls(raw: str) -> bool:
+    if not raw.strip():
+        return False
+    try:
+        return parse_boolean(raw)
+    except ValueError as exc:
+        raise SettingsError(f"SIP_SMTP_STARTTLS: cannot read {raw!r} ({exc})") from exc
 
 
 @dataclass(frozen=True)

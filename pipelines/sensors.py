@@ -21,7 +21,6 @@ from dagster import (
 
 from assets.resources import SipSettings
 from data_contracts.contracts import ENTITIES
-from data_contracts.settings import Settings
 from pipelines.alerts import MailSettings, collect_alert, compose, send
 
 # The landing fingerprint a run was started for: the nightly schedule compares it.
@@ -53,8 +52,8 @@ def build_landing_sensor(job: JobDefinition):
         default_status=DefaultSensorStatus.RUNNING,
         description="Runs the whole pipeline when a delivery file is added, changed or removed.",
     )
-    def landing_folder_sensor(context: SensorEvaluationContext):
-        settings = Settings.from_env()
+    def landing_folder_sensor(context: SensorEvaluationContext, sip: SipSettings):
+        settings = sip.get()
         landing_dir = settings.landing_dir
         fingerprint = landing_fingerprint(landing_dir, settings.withdrawal_requests_path)
         if fingerprint == context.cursor:

@@ -403,3 +403,28 @@ def test_withdrawal_requests_is_the_log_the_run_applies(route, monkeypatch, base
     assert (
         scalar(base.warehouse, f"SELECT count(*) FROM raw.sip_plans WHERE _file = '{first}'") == 0
     )
+
+
+@shows("contracts_dir")
+def test_contracts_dir_is_where_the_run_reads_its_contracts(route, monkeypatch, base, tmp_path):
+    """A region's own contracts (here: unit codes must start with "ZZ") judge the deliveries of
+    the run whose settings name them, by either route."""
+    from tests.test_contracts import copy_contracts
+
+    folder = copy_contracts(tmp_path / "region_contracts")
+    plans = folder / "sip_plans" / "1.0.0.yaml"
+    text = plans.read_text("utf-8")
+    strict = text.replace(
+        "pattern: ^[A-Za-zÀ-ÖØ-öø-ÿ0-9][A-Za-zÀ-ÖØ-öø-ÿ0-9 .,_/()&-]{0,59}$", "pattern: ^ZZ.*$"
+    )
+    assert strict != text
+    plans.write_text(strict, "utf-8")
+    rerun(
+        route,
+        monkeypatch,
+        replace(base, contracts_dir=folder),
+        base,
+        ["run_params", "validated_sip_plans"],
+    )
+    broken = "SELECT count(*) FROM quarantine.rows WHERE list_contains(rules, ?)"
+    assert query(base.warehouse, broken, ["pattern:initiating_unit"])[0][0] > 0

@@ -7,7 +7,6 @@ import ast
 from pathlib import Path
 
 import duckdb
-import pytest
 
 from assets.kpis.sipkollen import build_sipkollen_mart
 from data_contracts.contracts import SURVEY
@@ -19,7 +18,7 @@ SQL_WORDS = ("SELECT", "WHEN", "WHERE", "FROM", " IN (", "THEN")
 
 
 def test_a_survey_question_named_like_an_sql_keyword_is_published(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, contracts_folder
 ) -> None:
     """A region names its first statement `order`: the SIP-kollen mart publishes it like any
     other question instead of failing the run on a syntax error."""
@@ -28,7 +27,7 @@ def test_a_survey_question_named_like_an_sql_keyword_is_published(
     survey = read_yaml(path)
     survey["questions"][0]["id"] = "order"
     write_yaml(path, survey)
-    monkeypatch.setenv("SIP_CONTRACTS_DIR", str(folder))
+    contracts_folder(folder)
     rows = dict(ROWS)
     rows["sipkollen"] = [
         {("order" if k == "q01" else k): v for k, v in row.items()} for row in ROWS["sipkollen"]

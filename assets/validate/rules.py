@@ -17,6 +17,7 @@ from datetime import date
 
 import duckdb
 
+from data_contracts.booleans import boolean_sql
 from data_contracts.contracts import (
     ENTITIES,
     Contract,
@@ -27,8 +28,6 @@ from data_contracts.contracts import (
 from data_contracts.sql import quote_ident, quote_literal
 
 TYPED = "typed__"  # prefix of the typed copy of each column while checking
-TRUE_WORDS = ("true", "ja", "1", "yes", "sant")
-FALSE_WORDS = ("false", "nej", "0", "no", "falskt")
 # YYYY-MM-DD, optionally with a time of day ("T" or a space, minutes, seconds, fractions) and
 # an offset from UTC.
 DATE_OR_TIMESTAMP = (
@@ -71,10 +70,7 @@ def typed_sql(field: Field) -> str:
             f"THEN TRY_CAST(left({value}, 10) AS DATE) END"
         )
     if field.type == "boolean":
-        return (
-            f"CASE WHEN lower({value}) IN ({', '.join(map(quote_literal, TRUE_WORDS))}) THEN true "
-            f"WHEN lower({value}) IN ({', '.join(map(quote_literal, FALSE_WORDS))}) THEN false END"
-        )
+        return boolean_sql(value)
     if field.type == "integer":
         return f"TRY_CAST({value} AS INTEGER)"
     if field.type == "code":
