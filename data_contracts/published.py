@@ -8,9 +8,10 @@ managers, with an access log), and the manifest and the run's log name the undec
 
 # Counts of people, each covered by the disclosure audit (assets/kpis/audit.py).
 AUDITED_MARTS: tuple[str, ...] = ("kpi", "sipkollen", "time_to_meeting_survival")
-# No counts of people: what each figure means and targets (kpi_catalogue), and which run and
+# No counts of people: what each figure means and targets (kpi_catalogue), at which grains each
+# KPI is published (publication_plan, from the lead's disclosure work), and which run and
 # settings produced them (run_info).
-DESCRIPTIVE_MARTS: tuple[str, ...] = ("kpi_catalogue", "run_info")
+DESCRIPTIVE_MARTS: tuple[str, ...] = ("kpi_catalogue", "publication_plan", "run_info")
 # Masked free-text comments, off unless SIP_SHOW_COMMENTS is set, and then only for groups of
 # at least the suppression threshold (docs/pii.md).
 THRESHOLDED_TEXT_MARTS: tuple[str, ...] = ("sipkollen_comments",)

@@ -167,15 +167,11 @@ def test_the_steward_sees_kept_and_withdrawn_deliveries_and_withdraws_with_a_rea
     from streamlit.testing.v1 import AppTest
 
     from data_contracts.settings import Settings
-    from tests.conftest import LP_GROUP_LIMIT, run_pipeline
+    from tests.conftest import run_pipeline
 
     landing = _landing(tmp_path)
     write(landing / "sip_plans" / "2026-03.csv", PLAN_HEADER, plan_row("SIP-4"))
-    settings = Settings(
-        landing_dir=landing,
-        warehouse=tmp_path / "warehouse" / "sip.duckdb",
-        lp_group_limit=LP_GROUP_LIMIT,
-    )
+    settings = Settings(landing_dir=landing, warehouse=tmp_path / "warehouse" / "sip.duckdb")
     assert run_pipeline(settings).success
     shutil.move(landing / "sip_plans" / "2026-01.csv", tmp_path / "2026-01.csv")
     request_withdrawal(
