@@ -90,9 +90,10 @@ deliveries = row_level_query(
     "deliveries",
     "SELECT entity, file, verdict, change, rows_read, rows_accepted, rows_quarantined, "
     "pii_findings, array_to_string(top_rules, '; ') AS top_rules, contract_version, "
-    "delivered_at, coalesce(error, '') AS error, notices, in_landing, withdrawn_at, "
-    "withdrawn_by, withdrawal_reason FROM marts.data_quality "
-    "ORDER BY entity, file",
+    "delivered_at, coalesce(error, '') AS error, notices, "
+    # A folder that was not read (verdict `ignored`) is still in the landing folder.
+    "coalesce(in_landing, true) AS in_landing, withdrawn_at, withdrawn_by, withdrawal_reason "
+    "FROM marts.data_quality ORDER BY entity, file",
 )
 freshness = row_level_query(
     "freshness",
