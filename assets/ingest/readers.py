@@ -10,10 +10,12 @@ import codecs
 import csv
 import io
 import tempfile
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from xml.etree.ElementTree import ParseError
 
 import duckdb
 
@@ -260,11 +262,17 @@ def _read_xlsx(
 ) -> ReadResult:
     import openpyxl  # only Excel deliveries pay for it
     import pyarrow as pa
+    from openpyxl.utils.exceptions import InvalidFileException
 
+    # What openpyxl raises for a file that is no readable workbook: not a zip, a part missing,
+    # XML that does not parse or that it refuses (defusedxml). Anything else (MemoryError, a
+    # bug) says nothing about the file and stops the run instead of rejecting a good delivery.
+    broken = (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, ParseError)
+    not_excel = "filen kunde inte läsas som Excel (.xlsx)"
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a broken file
-        raise DeliveryRejected("filen kunde inte läsas som Excel (.xlsx)") from exc
+    except broken as exc:
+        raise DeliveryRejected(not_excel) from exc
     try:
         sheet, header_map, notices = _sheet_with_known_header(workbook, aliases, normalise)
         mapped = header_map.mapped
@@ -278,6 +286,8 @@ def _read_xlsx(
             row_numbers.append(number)
             for pos, name in mapped.items():
                 values[name].append(_cell_text(row[pos]) if pos < len(row) else None)
+    except broken as exc:  # a sheet's XML is parsed while its rows are read
+        raise DeliveryRejected(not_excel) from exc
     finally:
         workbook.close()
     table = pa.table({**values, "_row": pa.array(row_numbers, pa.int64())})
@@ -337,6 +347,9 @@ def _read_parquet(
 
     def as_text(column: str) -> str:
         ref = quote_ident(column)
+        if types[column] == "TIMESTAMP WITH TIME ZONE":
+            # An instant: its day is the day in Sweden, whatever the reading machine's zone.
+            ref = f"timezone('Europe/Stockholm', {ref})"
         if types[column].startswith("TIMESTAMP"):
             # Date-only timestamps (how pandas writes dates) read as plain ISO dates.
             return (

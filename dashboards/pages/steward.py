@@ -19,8 +19,10 @@ from data_contracts.changelog import contract_changes
 from data_contracts.contracts import ENTITIES, load_contracts, load_survey
 from data_contracts.pii import mask_text
 from data_contracts.safe_text import plain_html, plain_markdown
+from data_contracts.settings import Settings
+from data_contracts.withdrawals import WithdrawalError, request_withdrawal
 
-require_page("steward")
+viewer = require_page("steward")
 info = page_header("steward.title", t("steward.intro"))
 if info is None:
     st.stop()
@@ -32,6 +34,12 @@ def entity_label(entity: str) -> str:
     return CONTRACTS[entity].title_sv if entity in CONTRACTS else entity
 
 
+def delivery_label(key: str) -> str:
+    """`entity/file` as the steward reads it: the entity's Swedish title · the file."""
+    entity, file = key.split("/", 1)
+    return f"{entity_label(entity)} · {file}"
+
+
 def labels(frame: pd.DataFrame) -> dict[str, str]:
     return {c: t(f"steward.columns.{c}") for c in frame.columns}
 
@@ -41,12 +49,46 @@ def plain(value: object) -> str:
     return plain_markdown(mask_text(str(value)))
 
 
+def withdraw_form(deliveries: pd.DataFrame) -> None:
+    """The steward's explicit withdrawal of a loaded delivery, with a reason: filed as a request
+    (data_contracts.withdrawals) that the next run applies; the page never writes the warehouse."""
+    loaded = deliveries[~deliveries["verdict"].isin(["rejected", "ignored", "withdrawn"])]
+    if loaded.empty:
+        return
+    st.subheader(t("steward.withdraw"), divider=False)
+    st.caption(t("steward.withdraw_intro"))
+    keys = [f"{row.entity}/{row.file}" for row in loaded.itertuples()]
+    with st.form("withdraw", clear_on_submit=True):
+        chosen = st.selectbox(
+            t("steward.delivery"),
+            keys,
+            format_func=lambda key: (
+                f"{entity_label(key.split('/', 1)[0])} · {key.split('/', 1)[1]}"
+            ),
+            key="withdraw_delivery",
+        )
+        reason = st.text_input(t("steward.withdraw_reason"), key="withdraw_reason")
+        submitted = st.form_submit_button(t("steward.withdraw_button"), key="withdraw_submit")
+    if submitted:
+        entity, file = chosen.split("/", 1)
+        try:
+            request_withdrawal(
+                Settings.from_env().withdrawal_requests_path, entity, file, reason, viewer.user
+            )
+        except WithdrawalError as exc:
+            st.error(t("steward.withdraw_refused", error=plain(exc)))
+        else:
+            st.success(t("steward.withdraw_filed", entity=entity_label(entity), file=plain(file)))
+
+
 deliveries = row_level_query(
     "deliveries",
     "SELECT entity, file, verdict, change, rows_read, rows_accepted, rows_quarantined, "
     "pii_findings, array_to_string(top_rules, '; ') AS top_rules, contract_version, "
-    "delivered_at, coalesce(error, '') AS error, notices FROM marts.data_quality "
-    "ORDER BY entity, file",
+    "delivered_at, coalesce(error, '') AS error, notices, "
+    # A folder that was not read (verdict `ignored`) is still in the landing folder.
+    "coalesce(in_landing, true) AS in_landing, withdrawn_at, withdrawn_by, withdrawal_reason "
+    "FROM marts.data_quality ORDER BY entity, file",
 )
 freshness = row_level_query(
     "freshness",
@@ -57,7 +99,7 @@ freshness = row_level_query(
 )
 
 # What the summary lists, the most serious first; the first two make it red.
-PERSONAL_DATA, REJECTED, LATE, QUARANTINE, NOT_READ, NOTICE = range(6)
+PERSONAL_DATA, REJECTED, LATE, QUARANTINE, NOT_READ, NOTICE, WITHDRAWN, GONE = range(8)
 TOP_RULES = 3
 
 
@@ -120,6 +162,21 @@ def summary_items() -> list[tuple[int, str]]:
         for notice in row.notices if row.notices is not None else ():
             where = f"{entity_label(row.entity)}, {plain(row.file)}"
             items.append((NOTICE, f"ℹ️ {where}: {plain(notice)}"))
+    for row in deliveries[deliveries["verdict"] == "withdrawn"].itertuples():
+        withdrawn = t(
+            "steward.withdrawn",
+            entity=entity_label(row.entity),
+            file=plain(row.file),
+            by=plain(row.withdrawn_by),
+            at=pd.Timestamp(row.withdrawn_at).date().isoformat(),
+            reason=plain(row.withdrawal_reason),
+        )
+        items.append((WITHDRAWN, f"↩️ {withdrawn}"))
+    # A loaded file that left the landing folder stays loaded; the steward should know.
+    for row in deliveries[deliveries["in_landing"].eq(False)].itertuples():
+        if row.verdict != "withdrawn":
+            gone = t("steward.gone", entity=entity_label(row.entity), file=plain(row.file))
+            items.append((GONE, f"📦 {gone}"))
     return sorted(items, key=lambda item: item[0])
 
 
@@ -146,10 +203,14 @@ deliveries_tab, fix_tab, rules_tab, freshness_tab, contracts_tab = st.tabs(
 )
 with deliveries_tab:
     if not explain_if_empty(deliveries, 0):
-        shown = deliveries.drop(columns="notices").assign(
+        shown = deliveries.drop(columns=["notices", "withdrawn_at", "withdrawn_by"]).assign(
             entity=deliveries["entity"].map(entity_label),
             verdict=deliveries["verdict"].map(lambda v: t(f"steward.verdicts.{v}")),
             change=deliveries["change"].map(lambda c: t(f"steward.changes.{c}")),
+            in_landing=deliveries["in_landing"].map(
+                lambda kept: t("steward.answer_yes") if kept else t("steward.answer_no")
+            ),
+            withdrawal_reason=deliveries["withdrawal_reason"].fillna(""),
         )
         table_with_downloads(
             shown,
@@ -159,6 +220,7 @@ with deliveries_tab:
             suppression=False,
             title=t("steward.deliveries"),
         )
+    withdraw_form(deliveries)
 
 with fix_tab:
     st.write(t("steward.fix_list_intro"))
