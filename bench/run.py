@@ -1,4 +1,7 @@
-"""`make bench`: generate N plans, run every pipeline stage and time the dashboards.
+"""`make bench`: generate a region shape, run every pipeline stage and time the dashboards.
+
+    python -m bench.run [--shape demo|large|national] [--plans N] [--municipalities N]
+        [--units N] [--report bench/report.json]
 
 Each stage runs in its own process, so its wall time and peak resident memory (from `wait4`)
 are its own. The report is JSON; `README.md` explains how to read it.
@@ -7,6 +10,7 @@ are its own. The report is JSON; `README.md` explains how to read it.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import platform
@@ -18,6 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.stage import STAGES
+from pipelines.demo_data import add_shape_arguments, shape_from
 
 
 def run_measured(command: list[str], env: dict[str, str]) -> dict:
@@ -44,12 +49,13 @@ def run_measured(command: list[str], env: dict[str, str]) -> dict:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--plans", type=int, default=1_000_000)
+    add_shape_arguments(parser)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--workdir", type=Path, default=Path("tmp/bench"))
     parser.add_argument("--report", type=Path, default=Path("bench/report.json"))
     parser.add_argument("--reuse-data", action="store_true", help="keep generated deliveries")
     args = parser.parse_args()
+    shape = shape_from(args)
 
     landing = args.workdir / "landing"
     warehouse_dir = args.workdir / "warehouse"
@@ -65,7 +71,8 @@ def main() -> int:
         env.pop(name, None)
     python = [sys.executable, "-m"]
     report: dict = {
-        "plans": args.plans,
+        "plans": shape.plans,
+        "shape": {"preset": args.shape, **dataclasses.asdict(shape)},
         "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
     }
@@ -74,8 +81,14 @@ def main() -> int:
             [
                 *python,
                 "pipelines.demo_data",
+                "--shape",
+                args.shape,
                 "--plans",
-                str(args.plans),
+                str(shape.plans),
+                "--municipalities",
+                str(shape.municipalities),
+                "--units",
+                str(shape.units),
                 "--seed",
                 str(args.seed),
                 "--landing",
