@@ -19,7 +19,7 @@ from pathlib import Path
 
 import duckdb
 
-from assets.ingest.readers import DELIVERY_TABLE, DeliveryRejected, read_delivery
+from assets.ingest.readers import DELIVERY_TABLE, DeliveryRejected, drop_delivery, read_delivery
 from assets.step_times import step
 from data_contracts.contracts import (
     ENTITIES,
@@ -218,11 +218,11 @@ def _record(
     )
 
 
-def _mask_delivery(con: duckdb.DuckDBPyConnection, columns: list[str]) -> None:
-    """Mask personal data in the delivery's temp table, before any row of it is written to the
-    database file, and record in `_masked` the columns it was found in (docs/pii.md)."""
-    con.execute(f"ALTER TABLE {DELIVERY_TABLE} ADD COLUMN _masked VARCHAR[]")
+def _masked_delivery_sql(con: duckdb.DuckDBPyConnection, columns: list[str]) -> str:
+    """SQL for the delivery's rows with personal data masked and, in `_masked`, the columns it
+    was found in (docs/pii.md): what is written to the database file, so nothing unmasked is."""
     refs = [quote_ident(c) for c in columns]
+    clean = f"SELECT {', '.join(refs)}, _row, NULL::VARCHAR[] AS _masked FROM {DELIVERY_TABLE}"
     with step("pii_scan"):
         # The cheap test on the whole row, once: a clean delivery (nearly every one) ends here.
         con.execute(
@@ -237,31 +237,36 @@ def _mask_delivery(con: duckdb.DuckDBPyConnection, columns: list[str]) -> None:
             "SELECT "
             + ", ".join(f"coalesce(bool_or(regexp_matches({r}, {could})), false)" for r in refs)
             + " FROM _delivery_candidates"
-        ).fetchone()
+        ).fetchall()[0]
         suspects = [(c, ref) for c, ref, flag in zip(columns, refs, flags, strict=True) if flag]
         if not suspects:
             con.execute("DROP TABLE _delivery_candidates")
-            return
+            return clean
         found = ", ".join(
             f"CASE WHEN {pii_sql(ref)} THEN {quote_literal(c)} END" for c, ref in suspects
         )
         con.execute(
-            f"CREATE OR REPLACE TEMP TABLE _delivery_pii AS "
-            f"SELECT _row, list_filter([{found}], lambda c: c IS NOT NULL) AS found "
+            f"CREATE OR REPLACE TEMP TABLE _delivery_found AS "
+            f"SELECT *, list_filter([{found}], lambda c: c IS NOT NULL) AS found "
             f"FROM _delivery_candidates"
         )
         con.execute("DROP TABLE _delivery_candidates")
     with step("masking"):
-        masked = ", ".join(
-            f"{ref} = CASE WHEN list_contains(p.found, {quote_literal(c)}) THEN {mask_sql(ref)} "
-            f"ELSE {ref} END"
-            for c, ref in suspects
-        )
+        masks = ", ".join(f"{mask_sql(ref)} AS {ref}" for _, ref in suspects)
         con.execute(
-            f"UPDATE {DELIVERY_TABLE} AS d SET {masked}, _masked = p.found "
-            "FROM _delivery_pii AS p WHERE d._row = p._row AND len(p.found) > 0"
+            f"CREATE OR REPLACE TEMP TABLE _delivery_pii AS SELECT _row, found, {masks} "
+            "FROM _delivery_found WHERE len(found) > 0"
         )
-        con.execute("DROP TABLE _delivery_pii")
+        con.execute("DROP TABLE _delivery_found")
+    masked = {
+        ref: f"CASE WHEN list_contains(p.found, {quote_literal(c)}) THEN p.{ref} ELSE d.{ref} END"
+        for c, ref in suspects
+    }
+    values = ", ".join(f"{masked.get(ref, f'd.{ref}')} AS {ref}" for ref in refs)
+    return (
+        f"SELECT {values}, d._row, p.found AS _masked "
+        f"FROM {DELIVERY_TABLE} AS d LEFT JOIN _delivery_pii AS p USING (_row)"
+    )
 
 
 def _load_file(
@@ -277,15 +282,15 @@ def _load_file(
     with step("reading"):
         read = read_delivery(con, path, contract.header_aliases(), normalise_header, scratch)
     _ensure_raw_table(con, entity, [f.name for f in contract.fields])
-    _mask_delivery(con, read.columns)
+    rows = _masked_delivery_sql(con, read.columns)
     columns = ", ".join(quote_ident(c) for c in read.columns)
     with step("writing"):
         con.execute(
-            f"INSERT INTO raw.{entity} ({columns}, _file, _row, _masked) "
-            f"SELECT {columns}, ?, _row, _masked FROM {DELIVERY_TABLE}",
+            f"INSERT INTO raw.{entity} ({columns}, _row, _masked, _file) SELECT *, ? FROM ({rows})",
             [name],
         )
-        con.execute(f"DROP TABLE {DELIVERY_TABLE}")
+        con.execute("DROP TABLE IF EXISTS _delivery_pii")
+        drop_delivery(con)
     if read.malformed:
         con.executemany(
             "INSERT INTO meta.malformed_rows VALUES (?, ?, ?, ?, ?)",
