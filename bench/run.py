@@ -1,7 +1,7 @@
 """`make bench`: generate a region shape, run every pipeline stage and time the dashboards.
 
     python -m bench.run [--shape demo|large|national] [--plans N] [--municipalities N]
-        [--units N] [--report bench/report.json]
+        [--units N] [--until STAGE] [--report bench/report.json]
 
 Each stage runs in its own process, so its wall time and peak resident memory (from `wait4`)
 are its own. The report is JSON; `README.md` explains how to read it.
@@ -57,13 +57,17 @@ def targets(report: dict) -> dict:
     """Each target with what this run measured; `met` says whether it held."""
     ingest = report["stages"]["ingest"]["detail"]["seconds"]
     measured = {
-        "pipeline_wall_seconds": (report["pipeline"]["wall_seconds"], TARGET_PIPELINE_SECONDS),
         "ingest_over_bare_read": (
             round(ingest / report["bare_read"]["detail"]["seconds"], 2),
             TARGET_INGEST_OVER_BARE_READ,
         ),
         "peak_rss_mib": (report["pipeline"]["peak_rss_mib"], TARGET_PEAK_RSS_MIB),
     }
+    if len(report["stages"]) == len(STAGES):  # the whole pipeline ran
+        measured["pipeline_wall_seconds"] = (
+            report["pipeline"]["wall_seconds"],
+            TARGET_PIPELINE_SECONDS,
+        )
     return {
         name: {"measured": value, "at_most": limit, "met": value <= limit}
         for name, (value, limit) in measured.items()
@@ -77,8 +81,15 @@ def main() -> int:
     parser.add_argument("--workdir", type=Path, default=Path("tmp/bench"))
     parser.add_argument("--report", type=Path, default=Path("bench/report.json"))
     parser.add_argument("--reuse-data", action="store_true", help="keep generated deliveries")
+    parser.add_argument(
+        "--until",
+        choices=STAGES,
+        default="publish",
+        help="last stage to run, for quick iteration (the dashboards need publish)",
+    )
     args = parser.parse_args()
     shape = shape_from(args)
+    stages_run = list(STAGES)[: list(STAGES).index(args.until) + 1]
 
     landing = args.workdir / "landing"
     warehouse_dir = args.workdir / "warehouse"
@@ -125,7 +136,7 @@ def main() -> int:
     )
     (args.workdir / "bare_read.duckdb").unlink()
     report["stages"] = {}
-    for stage in STAGES:
+    for stage in stages_run:
         report["stages"][stage] = run_measured([*python, "bench.stage", stage], env)
         print(f"{stage}: {report['stages'][stage]['wall_seconds']} s", file=sys.stderr)
     stages = report["stages"]
@@ -133,14 +144,15 @@ def main() -> int:
         "wall_seconds": round(sum(s["wall_seconds"] for s in stages.values()), 2),
         "in_dagster_seconds": round(sum(s["detail"]["seconds"] for s in stages.values()), 2),
         "peak_rss_mib": max(s["peak_rss_mib"] for s in stages.values()),
-        "validation_over_ingest": round(
-            stages["validate"]["detail"]["seconds"] / stages["ingest"]["detail"]["seconds"],
-            3,
-        ),
     }
+    if "validate" in stages:
+        report["pipeline"]["validation_over_ingest"] = round(
+            stages["validate"]["detail"]["seconds"] / stages["ingest"]["detail"]["seconds"], 3
+        )
     report["profile"] = {name: s["detail"]["profile"]["total"] for name, s in stages.items()}
     report["targets"] = targets(report)
-    report["dashboards"] = run_measured([*python, "bench.dashboards"], env)
+    if "publish" in stages:
+        report["dashboards"] = run_measured([*python, "bench.dashboards"], env)
     args.report.parent.mkdir(parents=True, exist_ok=True)
     args.report.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
     print(json.dumps({"pipeline": report["pipeline"], "targets": report["targets"]}, indent=2))
