@@ -14,6 +14,7 @@ from dagster_duckdb import DuckDBResource
 
 from assets.ingest.load import ingest_entity
 from assets.resources import SipSettings
+from assets.step_times import StepTimes
 from data_contracts.contracts import ENTITIES
 from data_contracts.withdrawals import read_requests
 
@@ -49,7 +50,7 @@ def _raw_asset(entity: str) -> AssetsDefinition:
         context: AssetExecutionContext, duckdb: DuckDBResource, sip: SipSettings
     ) -> MaterializeResult:
         settings = sip.get()
-        with duckdb.get_connection() as con:
+        with StepTimes() as times, duckdb.get_connection() as con:
             results = ingest_entity(
                 con,
                 settings.landing_dir,
@@ -91,6 +92,7 @@ def _raw_asset(entity: str) -> AssetsDefinition:
                 ),
                 "ignored": _bullets(ignored),
                 "notices": _bullets(notices),
+                **times.metadata(),
             },
             check_results=[
                 AssetCheckResult(

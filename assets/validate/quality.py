@@ -21,6 +21,7 @@ from dagster import (
 from dagster_duckdb import DuckDBResource
 
 from assets.resources import SipSettings
+from assets.step_times import StepTimes, step
 from data_contracts.contracts import CADENCE_DAYS, ENTITIES, load_contract
 from data_contracts.rule_catalogue import describe_rule
 from data_contracts.sql import quote_ident, quote_literal
@@ -222,8 +223,9 @@ def build_quality_marts(con: duckdb.DuckDBPyConnection, landing_dir: Path) -> No
     description="Steward marts: verdict per delivery, rules in Swedish, quarantine, freshness.",
 )
 def data_quality_marts(duckdb: DuckDBResource, sip: SipSettings) -> MaterializeResult:
-    with duckdb.get_connection() as con:
-        build_quality_marts(con, sip.get().landing_dir)
+    with StepTimes() as times, duckdb.get_connection() as con:
+        with step("steward marts"):
+            build_quality_marts(con, sip.get().landing_dir)
         files, quarantined, rejected = con.execute(
             "SELECT count(*), sum(rows_quarantined), count(*) FILTER (verdict = 'rejected') "
             "FROM marts.data_quality"
@@ -233,6 +235,7 @@ def data_quality_marts(duckdb: DuckDBResource, sip: SipSettings) -> MaterializeR
             "files": files,
             "files_rejected": rejected,
             "rows_quarantined": int(quarantined or 0),
+            **times.metadata(),
         }
     )
 

@@ -17,6 +17,7 @@ from datetime import date
 
 import duckdb
 
+from assets.step_times import step
 from data_contracts.booleans import boolean_sql
 from data_contracts.contracts import (
     ENTITIES,
@@ -231,17 +232,20 @@ def validate_entity(con: duckdb.DuckDBPyConnection, entity: str, run_date: date)
     # One transaction: readers see the previous verdict or the whole new one, never a part.
     con.execute("BEGIN TRANSACTION")
     try:
-        con.execute(
-            f"CREATE OR REPLACE TABLE {judged} AS "
-            + " UNION ALL BY NAME ".join(f"({part})" for part in parts or [empty])
-        )
-        counts = _quarantine_failures(con, newest)
+        with step("judging"):
+            con.execute(
+                f"CREATE OR REPLACE TABLE {judged} AS "
+                + " UNION ALL BY NAME ".join(f"({part})" for part in parts or [empty])
+            )
+        with step("quarantining"):
+            counts = _quarantine_failures(con, newest)
         listed = ", ".join(quote_ident(c) for c in columns)
         con.execute(
             f"CREATE OR REPLACE VIEW staging.{entity} AS "
             f"SELECT {listed}, _file, _row FROM {judged} WHERE len(_rules) = 0"
         )
-        con.execute("COMMIT")
+        with step("committing"):
+            con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
