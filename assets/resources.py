@@ -1,17 +1,24 @@
-"""The Dagster resource that carries the run's settings to every asset."""
+"""The Dagster resource that carries the run's settings to every asset, sensor and schedule."""
 
 from __future__ import annotations
 
-from dagster import ConfigurableResource
+from pathlib import Path
 
+from dagster import ConfigurableResource, InitResourceContext
+from pydantic import PrivateAttr
+
+from data_contracts.contracts import use_contracts_dir
 from data_contracts.settings import Settings
 
 
 class SipSettings(ConfigurableResource):
     """Every field of `Settings`, filled once from it (`from_settings`) when the code location
-    loads; assets read them back with `.get()`. Nothing here reads the environment again."""
+    loads; assets, sensors and schedules read them back with `.get()`. Nothing here reads the
+    environment again. While a run, sensor or schedule uses it, its contracts folder is the
+    one `data_contracts.contracts` reads."""
 
     landing_dir: str
+    contracts_dir: str
     warehouse: str
     publish_dir: str = ""
     as_of: str = ""
@@ -26,6 +33,7 @@ class SipSettings(ConfigurableResource):
     unit_claim: str
     access_log: str = ""
     quarantine_export_limit: int
+    withdrawal_requests: str = ""
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SipSettings:
@@ -36,6 +44,14 @@ class SipSettings(ConfigurableResource):
                 for name, field in cls.model_fields.items()
             }
         )
+
+    _contracts_before: Path | None = PrivateAttr(default=None)
+
+    def setup_for_execution(self, context: InitResourceContext) -> None:
+        self._contracts_before = use_contracts_dir(Path(self.contracts_dir))
+
+    def teardown_after_execution(self, context: InitResourceContext) -> None:
+        use_contracts_dir(self._contracts_before)
 
     def get(self) -> Settings:
         return Settings.from_text(

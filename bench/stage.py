@@ -12,6 +12,8 @@ import time
 
 from dagster import AssetSelection, DagsterEventType, materialize
 
+from assets.step_times import METADATA_KEY
+
 # Stages in dependency order; the steward marts summarise the model, so they run with it.
 STEWARD_MARTS = AssetSelection.assets("data_quality_marts")
 STAGES = {
@@ -21,6 +23,24 @@ STAGES = {
     "kpi": AssetSelection.groups("kpi"),
     "publish": AssetSelection.groups("publish"),
 }
+
+
+def profile(events: list) -> dict:
+    """Seconds per step summed over the stage's assets (`total`), and per asset: where the time
+    inside the assets went (`assets/step_times.py`)."""
+    by_asset: dict[str, dict[str, float]] = {}
+    for event in events:
+        if event.event_type != DagsterEventType.ASSET_MATERIALIZATION:
+            continue
+        materialization = event.event_specific_data.materialization
+        if METADATA_KEY in materialization.metadata:
+            asset = materialization.asset_key.to_user_string()
+            by_asset[asset] = materialization.metadata[METADATA_KEY].value
+    total: dict[str, float] = {}
+    for seconds in by_asset.values():
+        for name, value in seconds.items():
+            total[name] = round(total.get(name, 0.0) + value, 3)
+    return {"total": dict(sorted(total.items(), key=lambda kv: -kv[1])), "by_asset": by_asset}
 
 
 def main(stage: str) -> int:
@@ -40,7 +60,15 @@ def main(stage: str) -> int:
         if event.event_type == DagsterEventType.STEP_SUCCESS
     }
     print(
-        json.dumps({"stage": stage, "success": result.success, "seconds": seconds, "steps": steps})
+        json.dumps(
+            {
+                "stage": stage,
+                "success": result.success,
+                "seconds": seconds,
+                "steps": steps,
+                "profile": profile(result.all_events),
+            }
+        )
     )
     return 0 if result.success else 1
 

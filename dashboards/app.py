@@ -6,10 +6,15 @@ from pathlib import Path
 import streamlit as st
 
 from dashboards.auth import notice_page, sign_in, track_page
-from dashboards.components import set_page_language
+from dashboards.chrome import set_page_language
 from dashboards.i18n import LANGUAGES, current_language, t
+from dashboards.url_state import start_page_visit
+from data_contracts.contracts import use_contracts_dir
+from data_contracts.settings import Settings
 
 st.set_page_config(page_title="SIP-uppföljning", page_icon="📋", layout="wide")
+# Every page reads the contracts (labels, codes, the survey) from the configured folder.
+use_contracts_dir(Settings.from_env().contracts_dir)
 
 language = st.sidebar.selectbox(
     t("app.language"),
@@ -46,4 +51,5 @@ navigation = st.navigation(
     or [st.Page(notice_page, title=t("app.title"), url_path="start", default=True)]
 )
 track_page(navigation.url_path)
+start_page_visit(navigation.url_path)
 navigation.run()

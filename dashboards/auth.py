@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+import pandas as pd
 import streamlit as st
 
 from dashboards import access_log
@@ -207,6 +208,12 @@ def show_access_log() -> None:
     st.subheader(t("auth.access_log_title"))
     st.caption(t("auth.access_log_intro"))
     entries = access_log.read(Settings.from_env().access_log_path)
+    # The log keeps the views' codes (stable for auditors' tools); the page names them.
+    entries = entries.assign(
+        at=pd.to_datetime(entries["at"], utc=True).dt.strftime("%Y-%m-%d %H:%M:%S"),
+        view=entries["view"].map(lambda view: t(f"auth.views.{view}")),
+        unit=entries["unit"].fillna("–"),
+    )
     st.dataframe(
         entries.rename(columns={c: t(f"auth.access_log_columns.{c}") for c in entries.columns}),
         width="stretch",

@@ -54,5 +54,20 @@ def has_data() -> bool:
     return bool(len(query("SELECT 1 FROM information_schema.tables WHERE table_name = 'kpi'")))
 
 
+def published_columns(table: str) -> set[str]:
+    """The columns of `marts.<table>` in the serving file (older files lack newer columns)."""
+    return set(
+        query(
+            "SELECT column_name FROM information_schema.columns "
+            "WHERE table_schema = 'marts' AND table_name = ?",
+            [table],
+        )["column_name"]
+    )
+
+
+def has_table(table: str) -> bool:
+    return bool(published_columns(table))
+
+
 def run_info() -> dict:
     return query("SELECT * FROM marts.run_info").iloc[0].to_dict()

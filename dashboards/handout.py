@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from dashboards.data import query
-from dashboards.formatting import period_label, plain_date
+from dashboards.formatting import number, plain_date
 from dashboards.i18n import (
     code_label,
     current_language,
@@ -21,6 +21,7 @@ from dashboards.i18n import (
     t,
 )
 from dashboards.pdf import Bar, BarChart, Document
+from dashboards.periods import period_text
 
 COMPARISONS = (
     ("meeting_type", "sipkollen.meeting_type_title"),
@@ -31,7 +32,7 @@ COMPARISONS = (
 @dataclass(frozen=True)
 class HandoutRow:
     statement: str
-    sentence: str  # "8 av 10 svarade Ja (52 svar)" or "För få svar för att visa"
+    sentence: str  # "8 av 10 svarade Ja (52 svar)" or "Dold för att skydda enskilda personer"
     share: float | None  # None when suppressed: drawn as a grey bar without a number
     ci_low: float | None = None
     ci_high: float | None = None
@@ -60,10 +61,10 @@ def sipkollen_handout(
     """The handout for the selection shown on the page. The comparisons by meeting type and
     respondent exist only for all answers (the marts hold no cross-breakdowns): under a filter
     they carry the page's heading that says they show the whole region."""
-    period_text = period_label(grain, period)
+    heading = period_text(grain, period, info["as_of"])  # '2026 K4 (t.o.m. 31 okt)'
     population = population_label(dimension, value, t("common.all"))
     statements = BarChart(
-        t("sipkollen.share_title", period=period_text, population=population),
+        t("sipkollen.share_title", period=heading, population=population),
         [
             Bar(
                 f"{row.statement}\n{row.sentence}",
@@ -87,14 +88,14 @@ def sipkollen_handout(
             grain,
             period,
             by,
-            comparison_title(title_key, period_text, dimension, value),
+            comparison_title(title_key, heading, dimension, value),
             statement_text,
         )
         for by, title_key in COMPARISONS
     ]
     return Handout(
         title=t("sipkollen.title"),
-        subtitle=f"{period_text} · {population}",
+        subtitle=f"{heading} · {population}",
         footer=t("handout.footer", as_of=plain_date(info["as_of"])),
         notes=notes,
         statements=statements,
@@ -127,10 +128,16 @@ def comparison_title(title_key: str, period_text: str, dimension: str, value: st
     return f"{title} {whole}"
 
 
+def share_with_n(share: float, n: int) -> str:
+    """'82 % (n = 52)': a share with the number of answers it rests on."""
+    return t("sipkollen.share_n", share=f"{share * 100:.0f}", n=number(n))
+
+
 def comparison_groups(grain: str, period, by: str) -> pd.DataFrame:
-    """Every group's share per statement for all answers of the period."""
+    """Every group's share, interval and n per statement for all answers of the period."""
     return query(
-        "SELECT question_id, dimension_value, share_positive, suppressed FROM marts.sipkollen "
+        "SELECT question_id, dimension_value, share_positive, ci_low, ci_high, n_applicable, "
+        "suppressed FROM marts.sipkollen "
         "WHERE period_grain = ? AND period_start = ? AND dimension = ? "
         "ORDER BY question_id, dimension_value",
         [grain, period, by],
@@ -148,11 +155,20 @@ def _comparison(
         Bar(
             statement_text.get(row.question_id, row.question_id),
             None if row.suppressed else float(row.share_positive),
-            t("common.suppressed") if row.suppressed else f"{row.share_positive * 100:.0f} %",
+            t("common.suppressed")
+            if row.suppressed
+            else share_with_n(row.share_positive, row.n_applicable),
+            None if row.suppressed else float(row.ci_low),
+            None if row.suppressed else float(row.ci_high),
             group=names.index(row.dimension_value),
         )
         for row in groups.itertuples()
     ]
     return BarChart(
-        title, bars, maximum=1.0, percent=True, groups=tuple(code_label(n) for n in names)
+        title,
+        bars,
+        maximum=1.0,
+        percent=True,
+        groups=tuple(code_label(n) for n in names),
+        interval_key=t("handout.interval_key"),
     )

@@ -2,7 +2,7 @@
 vector graphics, so a report needs no browser or image engine and stays small.
 
 The built-in Helvetica with the Windows-1252 encoding covers Swedish (å, ä, ö, é, –), so no font
-file is embedded. Charts use the dashboards' palette (`components.COLOURS`, `GROUP_COLOURS`).
+file is embedded. Charts use the dashboards' palette (`palette.COLOURS`, `GROUP_COLOURS`).
 Everything here takes resolved text: the callers translate and format.
 """
 
@@ -16,12 +16,13 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
 
-from dashboards.components import COLOURS, GROUP_COLOURS
+from dashboards.palette import COLOURS, GROUP_COLOURS
 
 MARGIN = 15  # mm
 BODY = 10  # pt
 SMALL = 8
 LINE = 4.6  # mm per line of body text
+AXIS_HEIGHT = 6  # mm for a bar chart's tick labels
 # Characters the Windows-1252 core font lacks, spelled with ones it has.
 _PLAIN = str.maketrans({"−": "-", "≥": ">=", "≤": "<=", "\u202f": " ", "→": "->"})
 
@@ -29,8 +30,8 @@ _PLAIN = str.maketrans({"−": "-", "≥": ">=", "≤": "<=", "\u202f": " ", "�
 @dataclass(frozen=True)
 class Bar:
     label: str
-    value: float | None  # None: suppressed or missing, drawn as a grey track with `text`
-    text: str  # written beside the bar: "82 %", "Skyddad (för få)"
+    value: float | None  # None: hidden or missing, drawn as no bar, only `text`
+    text: str  # written beside the bar: "82 %", "Dold"
     low: float | None = None  # the interval, in the value's unit
     high: float | None = None
     group: int = 0  # index into the chart's `groups` (legend) when bars come in groups
@@ -150,7 +151,9 @@ class Document:
         for label in labels:
             bars = [b for b in chart.bars if b.label == label]
             height = max(line_count[label] * 4.0, len(bars) * (bar_height + 0.8)) + 2.5
-            if pdf.will_page_break(height):
+            # The last bars keep the axis with them: an axis alone opens the next page.
+            room = height + (AXIS_HEIGHT if label == labels[-1] else 0)
+            if pdf.will_page_break(room):
                 pdf.add_page()
                 top_of_chart = pdf.get_y()
             top = pdf.get_y()
@@ -293,10 +296,9 @@ class Document:
         pdf = self.pdf
         colour = GROUP_COLOURS[bar.group % len(GROUP_COLOURS)] if chart.groups else COLOURS["main"]
         end = left
-        if bar.value is None:
-            pdf.set_fill_color(COLOURS["suppressed"])
-            pdf.rect(left, y, span, h, style="F")
-        else:
+        # A hidden value draws nothing: a full grey bar would read as 100 %. Its word stands at
+        # the axis start instead of beyond the track.
+        if bar.value is not None:
             pdf.set_fill_color(COLOURS["track"])
             pdf.rect(left, y, span, h, style="F")
             end = left + span * min(bar.value / chart.maximum, 1.0)
@@ -316,8 +318,8 @@ class Document:
         # The figure sits right of the track (and so of the interval), never on top of them.
         pdf.set_font("Helvetica", "B" if bar.value is not None else "I", SMALL + 1)
         pdf.set_text_color(COLOURS["text"])
-        pdf.set_xy(left + span + 1.5, y + h / 2 - 2)
-        pdf.cell(26, 4, _plain(bar.text))
+        pdf.set_xy(left + span + 1.5 if bar.value is not None else left, y + h / 2 - 2)
+        pdf.cell(26 if bar.value is not None else span, 4, _plain(bar.text))
 
     def _reference_line(self, chart: BarChart, left: float, span: float, top: float, bottom):
         x = left + span * min(chart.reference[1] / chart.maximum, 1.0)
@@ -330,7 +332,7 @@ class Document:
 
     def _axis(self, chart: BarChart, left: float, span: float) -> None:
         pdf = self.pdf
-        self._keep_together(6)  # the ticks stay on the page (each cell could break it)
+        self._keep_together(AXIS_HEIGHT)  # the ticks stay on the page (a cell could break it)
         y = pdf.get_y() - 1
         pdf.set_font("Helvetica", size=SMALL - 1)
         pdf.set_text_color(90)

@@ -6,14 +6,16 @@ them through this module. Layout: `data_contracts/<entity>/<version>.yaml` and
 `data_contracts/sipkollen_survey/<version>.yaml`. A delivery declares a contract version with
 `contract-v<version>` in its file name; otherwise the newest version applies.
 
-`SIP_CONTRACTS_DIR` points at another folder of the same layout, so a region can keep its own
-contracts (local codes, a revised survey) without touching the code.
+`Settings.contracts_dir` (`SIP_CONTRACTS_DIR`) points at another folder of the same layout, so a
+region can keep its own contracts (local codes, a revised survey) without touching the code.
+Each entry point applies it with `use_contracts_dir` (the `sip` resource while a run, sensor or
+schedule uses it; the dashboards on every page run; the commands at start); until then the
+folder is the setting read once from the environment.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -22,6 +24,8 @@ from pathlib import Path
 
 import jsonschema
 import yaml
+
+from data_contracts.settings import Settings
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 ENTITIES: tuple[str, ...] = (
@@ -134,8 +138,24 @@ def _version_key(version: str) -> tuple[int, ...]:
     return tuple(int(part) for part in version.split("."))
 
 
+_applied: Path | None = None
+
+
+def use_contracts_dir(folder: Path | None) -> Path | None:
+    """Make `folder` the contracts folder of this process (None: back to the environment's
+    setting); returns the folder applied before, to restore."""
+    global _applied
+    before, _applied = _applied, folder
+    return before
+
+
+@cache
+def _configured_contracts_dir() -> Path:
+    return Settings.from_env().contracts_dir
+
+
 def contracts_dir() -> Path:
-    return Path(os.environ.get("SIP_CONTRACTS_DIR") or PACKAGE_DIR)
+    return _applied or _configured_contracts_dir()
 
 
 def available_versions(name: str) -> list[str]:
@@ -197,7 +217,7 @@ def load_survey(version: str | None = None) -> Survey:
     return _load_survey(contracts_dir(), version or available_versions(SURVEY)[-1])
 
 
-@cache  # keyed by folder too, so a changed SIP_CONTRACTS_DIR is never served stale contracts
+@cache  # keyed by folder too, so another contracts folder is never served stale contracts
 def _load_survey(folder: Path, version: str) -> Survey:
     path = folder / SURVEY / f"{version}.yaml"
     if not path.exists():

@@ -16,12 +16,17 @@ from dataclasses import asdict, dataclass
 from datetime import date
 from pathlib import Path
 
+from data_contracts.booleans import parse_boolean
+
 DEFAULT_LANDING_DIR = Path("data/landing")
 DEFAULT_WAREHOUSE = Path("data/warehouse/sip.duckdb")
+# The contracts shipped with the code; a region points SIP_CONTRACTS_DIR at its own.
+DEFAULT_CONTRACTS_DIR = Path(__file__).resolve().parent
 
 # Field -> the environment variable that sets it.
 ENV_VARS: dict[str, str] = {
     "landing_dir": "SIP_LANDING_DIR",
+    "contracts_dir": "SIP_CONTRACTS_DIR",
     "warehouse": "SIP_WAREHOUSE",
     "publish_dir": "SIP_PUBLISH_DIR",
     "as_of": "SIP_AS_OF",
@@ -36,6 +41,7 @@ ENV_VARS: dict[str, str] = {
     "unit_claim": "SIP_UNIT_CLAIM",
     "access_log": "SIP_ACCESS_LOG",
     "quarantine_export_limit": "SIP_QUARANTINE_EXPORT_LIMIT",
+    "withdrawal_requests": "SIP_WITHDRAWAL_REQUESTS",
 }
 
 
@@ -45,15 +51,6 @@ def _whole_number(raw: str) -> int:
 
 def _optional_whole_number(raw: str) -> int | None:
     return int(raw) if raw.strip() else None
-
-
-def _boolean(raw: str) -> bool:
-    word = raw.strip().lower()
-    if word in {"1", "true", "yes", "ja", "on"}:
-        return True
-    if word in {"0", "false", "no", "nej", "off"}:
-        return False
-    raise ValueError("expected true/false")
 
 
 def _share(raw: str) -> float:
@@ -73,6 +70,7 @@ def _optional_date(raw: str) -> date | None:
 
 _PARSERS: dict[str, Callable[[str], object]] = {
     "landing_dir": Path,
+    "contracts_dir": Path,
     "warehouse": Path,
     "publish_dir": _optional_path,
     "as_of": _optional_date,
@@ -80,13 +78,14 @@ _PARSERS: dict[str, Callable[[str], object]] = {
     "follow_up_tolerance_days": _whole_number,
     "suppression_threshold": _whole_number,
     "protection_level": _optional_whole_number,
-    "show_comments": _boolean,
+    "show_comments": parse_boolean,
     "memory_limit": str,
     "quarantine_share_limit": _share,
     "role_claim": str,
     "unit_claim": str,
     "access_log": _optional_path,
     "quarantine_export_limit": _whole_number,
+    "withdrawal_requests": _optional_path,
 }
 
 
@@ -135,6 +134,8 @@ class SettingsError(ValueError):
 @dataclass(frozen=True)
 class Settings:
     landing_dir: Path = DEFAULT_LANDING_DIR
+    # The data contracts, survey definition and KPI targets (same layout as data_contracts/).
+    contracts_dir: Path = DEFAULT_CONTRACTS_DIR
     warehouse: Path = DEFAULT_WAREHOUSE
     publish_dir: Path | None = None
     as_of: date | None = None
@@ -156,6 +157,8 @@ class Settings:
     # Rows of the quarantine written to its export (the restricted serving file keeps all);
     # the manifest counts the rows left out.
     quarantine_export_limit: int = 100_000
+    # The steward's withdrawal requests (data_contracts.withdrawals), applied by the next run.
+    withdrawal_requests: Path | None = None
 
     @property
     def publish_root(self) -> Path:
@@ -191,6 +194,11 @@ class Settings:
     def access_log_path(self) -> Path:
         """Who opened which row-level view when (JSON lines; no figures)."""
         return self.access_log or self.warehouse.parent / "access_log.jsonl"
+
+    @property
+    def withdrawal_requests_path(self) -> Path:
+        """The request log the withdraw command and the steward page append to."""
+        return self.withdrawal_requests or self.warehouse.parent / "withdrawal_requests.jsonl"
 
     @classmethod
     def from_text(cls, values: Mapping[str, str]) -> Settings:

@@ -18,8 +18,10 @@ from pathlib import Path
 
 import duckdb
 
+from data_contracts.booleans import parse_boolean
 from data_contracts.contracts import load_contract
 from data_contracts.pii import mask_text
+from data_contracts.settings import SettingsError
 
 MAIL_ENV_VARS = (
     "SIP_SMTP_HOST",
@@ -59,9 +61,18 @@ class MailSettings:
             recipients=tuple(r.strip() for r in env.get("SIP_SMTP_TO", "").split(",") if r.strip()),
             user=env.get("SIP_SMTP_USER") or None,
             password=env.get("SIP_SMTP_PASSWORD") or None,
-            starttls=env.get("SIP_SMTP_STARTTLS", "").strip().lower() in ("1", "true", "ja", "yes"),
+            starttls=_starttls(env.get("SIP_SMTP_STARTTLS", "")),
             dashboard_url=(env.get("SIP_DASHBOARD_URL") or cls.dashboard_url).rstrip("/"),
         )
+
+
+def _starttls(raw: str) -> bool:
+    if not raw.strip():
+        return False
+    try:
+        return parse_boolean(raw)
+    except ValueError as exc:
+        raise SettingsError(f"SIP_SMTP_STARTTLS: cannot read {raw!r} ({exc})") from exc
 
 
 @dataclass(frozen=True)
@@ -77,11 +88,17 @@ class StewardAlert:
         return bool(self.rejected or self.personal_data or self.over_limit or self.late)
 
 
-def collect_alert(warehouse: Path, quarantine_share_limit: float) -> StewardAlert:
-    """Read the steward marts of the run. Rejections and personal data count for deliveries
-    that were new or changed in this run (an old finding was mailed when it arrived); the
-    quarantine share and late deliveries are the state after the run."""
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+def collect_alert(restricted_serving: Path, quarantine_share_limit: float) -> StewardAlert | None:
+    """Read the steward marts of the published version (the restricted serving file), or None
+    when nothing has been published yet. The warehouse is never opened: the next run may hold
+    it, and after a failed run its marts may be missing or half-built.
+
+    Rejections and personal data count for deliveries that were new or changed in the run that
+    published (an old finding was mailed when it arrived); the quarantine share and late
+    deliveries are the state it published."""
+    if not restricted_serving.is_file():
+        return None
+    with duckdb.connect(str(restricted_serving), read_only=True) as con:
         rejected = con.execute(
             "SELECT entity, file FROM marts.data_quality "
             "WHERE verdict = 'rejected' AND change <> 'unchanged' ORDER BY entity, file"
@@ -92,7 +109,8 @@ def collect_alert(warehouse: Path, quarantine_share_limit: float) -> StewardAler
         ).fetchall()
         over_limit = con.execute(
             "SELECT entity, sum(rows_quarantined)::BIGINT, sum(rows_read)::BIGINT "
-            "FROM marts.data_quality WHERE verdict <> 'rejected' GROUP BY entity "
+            "FROM marts.data_quality WHERE verdict NOT IN ('rejected', 'withdrawn') "
+            "GROUP BY entity "
             "HAVING sum(rows_quarantined) > ? * sum(rows_read) ORDER BY entity",
             [quarantine_share_limit],
         ).fetchall()
@@ -125,12 +143,23 @@ def _title(entity: str) -> str:
 
 
 def compose(
-    alert: StewardAlert, mail: MailSettings, limit: float, run_failed: bool = False
+    alert: StewardAlert | None, mail: MailSettings, limit: float, run_failed: bool = False
 ) -> EmailMessage:
-    """The Swedish e-mail: one section per kind of finding, counts only, and the page link."""
+    """The Swedish e-mail: one section per kind of finding, counts only, and the page link;
+    `alert` None: nothing has been published yet."""
     lines: list[str] = []
-    if run_failed:
-        lines += ["Körningen misslyckades; uppgifterna nedan gäller det som hann kontrolleras.", ""]
+    if run_failed and alert is None:
+        lines += [
+            "Körningen misslyckades. Inget har publicerats ännu, så det finns inga "
+            "leveransfynd att visa; orsaken står i körningens logg i Dagster.",
+            "",
+        ]
+    elif run_failed:
+        lines += [
+            "Körningen misslyckades; uppgifterna nedan gäller den senast publicerade versionen.",
+            "",
+        ]
+    alert = alert or StewardAlert()
     if alert.rejected:
         lines.append(f"Avvisade filer: {len(alert.rejected)}")
         lines += [f"  - {_title(e)}: {f}" for e, f in alert.rejected]

@@ -2,12 +2,15 @@
 
     uv run --frozen python -m pipelines.demo_data --plans 2000 --seed 42 [--landing DIR]
         [--end 2026-10-31] [--months 24] [--only-if-empty]
+        [--shape demo|large|national] [--municipalities N] [--units N]
 
 Plans are simulated in chunks (vectorised with numpy) and written as delta exports: a backlog
 delivery with everything up to six months before the end, then one delivery per month holding
 every row that is new or changed that month, in the state it had at the end of that month (a plan
 first delivered with consent pending comes back with consent given, a meeting first planned comes
 back held or cancelled). The deliveries cycle through the dialects a region really receives.
+A region shape (`SHAPES`: demo, large, national) sets how many municipalities and units the plans
+are spread over, since the cost of disclosure control grows with sparsity, not only with size.
 Distributions are described in `docs/demo-data.md`. Nothing generated looks like personal data.
 """
 
@@ -15,9 +18,10 @@ from __future__ import annotations
 
 import argparse
 import codecs
+import math
 import shutil
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
@@ -28,6 +32,7 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
 from data_contracts.contracts import ENTITIES, load_contract, load_survey
+from data_contracts.regions import municipalities as scb_municipalities
 
 CHUNK_PLANS = 100_000
 MONTHLY_DELIVERIES = 6
@@ -71,14 +76,10 @@ MUNICIPALITIES = {  # SCB kommunkod -> länskod
     "1880": "18",
     "2580": "25",
 }
-MUNICIPAL_UNITS = [
-    f"{p}-{a}" for p in ("SOC", "ÄO", "LSS", "HSL") for a in ("Nord", "Syd", "Ost", "Väst")
-]
-REGION_UNITS = [
-    f"{p}-{a}"
-    for p in ("VC", "PSYK", "BUP", "HAB", "GER")
-    for a in ("Centrum", "Norr", "Syd", "Öst")
-]
+MUNICIPAL_UNIT_KINDS = ("SOC", "ÄO", "LSS", "HSL")
+MUNICIPAL_AREAS = ("Nord", "Syd", "Ost", "Väst")
+REGION_UNIT_KINDS = ("VC", "PSYK", "BUP", "HAB", "GER")
+REGION_AREAS = ("Centrum", "Norr", "Syd", "Öst")
 TARGET_GROUPS = [
     "mental_illness_substance",
     "severe_mental_illness",
@@ -155,6 +156,59 @@ COMMENTS = [
 NAT = np.datetime64("NaT", "D")
 
 
+# --- region shapes ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Shape:
+    """The size and spread of a region: plans, municipalities and initiating units."""
+
+    plans: int
+    municipalities: int
+    units: int
+
+
+SHAPES = {
+    "demo": Shape(plans=5_000, municipalities=len(MUNICIPALITIES), units=36),
+    "large": Shape(plans=60_000, municipalities=49, units=300),
+    "national": Shape(plans=1_000_000, municipalities=290, units=2_000),
+}
+DEMO = SHAPES["demo"]
+
+
+@dataclass(frozen=True)
+class Region:
+    """The municipalities (kommunkod -> länskod) and units the simulated plans are spread over."""
+
+    municipalities: dict[str, str]
+    municipal_units: list[str]
+    region_units: list[str]
+
+
+def _units(kinds: tuple[str, ...], areas: tuple[str, ...], count: int) -> list[str]:
+    """`count` unit codes such as SOC-Nord: every kind per area, numbered areas beyond the named."""
+    needed = math.ceil(count / len(kinds))
+    all_areas = [*areas, *(f"Område {i}" for i in range(len(areas) + 1, needed + 1))]
+    return [f"{kind}-{area}" for kind in kinds for area in all_areas[:needed]][:count]
+
+
+def region(municipalities: int, units: int) -> Region:
+    """The demo's 20 municipalities first, then SCB's others in code order; units split between
+    municipalities and the region as in the demo (16 of 36 municipal)."""
+    scb = scb_municipalities()
+    if not 1 <= municipalities <= len(scb):
+        raise ValueError(f"municipalities must be 1 to {len(scb)}, not {municipalities}")
+    municipal = round(units * 16 / 36)
+    if municipal < 1 or units - municipal < 1:
+        raise ValueError(f"units must be at least 3, not {units}")
+    codes = [*MUNICIPALITIES, *(code for code in scb if code not in MUNICIPALITIES)]
+    return Region(
+        municipalities={code: code[:2] for code in codes[:municipalities]},
+        municipal_units=_units(MUNICIPAL_UNIT_KINDS, MUNICIPAL_AREAS, municipal),
+        region_units=_units(REGION_UNIT_KINDS, REGION_AREAS, units - municipal),
+    )
+
+
 @dataclass
 class Chunk:
     plans: pd.DataFrame
@@ -187,6 +241,7 @@ def _simulate(
     end: np.datetime64,
     meeting_offset: int,
     response_offset: int,
+    place: Region,
 ) -> Chunk:
     span = int((end - start).astype(int))
     ids = np.arange(first_id, first_id + n)
@@ -197,7 +252,7 @@ def _simulate(
     target_idx = rng.choice(len(TARGET_GROUPS), size=n, p=[0.25, 0.15, 0.2, 0.12, 0.2, 0.08])
     cum = AGE_BY_TARGET.cumsum(axis=1)[target_idx]
     age = np.asarray(AGE_BANDS, dtype=object)[(rng.random(n)[:, None] > cum).sum(axis=1)]
-    municipality = _choice(rng, list(MUNICIPALITIES), n)
+    municipality = _choice(rng, list(place.municipalities), n)
     initiated_by = _choice(
         rng,
         ["staff_municipality", "staff_region", "individual", "relative", "other_actor"],
@@ -212,7 +267,9 @@ def _simulate(
         ),
     ).astype(object)
     unit = np.where(
-        principal == "municipality", _choice(rng, MUNICIPAL_UNITS, n), _choice(rng, REGION_UNITS, n)
+        principal == "municipality",
+        _choice(rng, place.municipal_units, n),
+        _choice(rng, place.region_units, n),
     ).astype(object)
     elderly = np.isin(age, ["65-79", "80+"])
     after_discharge = rng.random(n) < np.where(elderly, 0.3, 0.08)
@@ -441,7 +498,9 @@ def _simulate(
     survey = {
         "response_id": pseudonyms("R-", response_offset + np.arange(s), 8),
         "response_date": response,
-        "region_code": np.array([MUNICIPALITIES[c] for c in municipality[plan_of]], dtype=object),
+        "region_code": np.array(
+            [place.municipalities[c] for c in municipality[plan_of]], dtype=object
+        ),
         "municipality_code": municipality[plan_of],
         "respondent": _choice(rng, ["individual", "relative", "together"], s, [0.6, 0.25, 0.15]),
         "meeting_type": meetings_df["meeting_type"].to_numpy()[answered],
@@ -629,9 +688,16 @@ def _delivery_plan(end: date) -> list[tuple[np.datetime64, str, bool]]:
 
 
 def generate(
-    landing_dir: Path, plans: int, seed: int = 42, end: date = date(2026, 10, 31), months: int = 24
+    landing_dir: Path,
+    plans: int,
+    seed: int = 42,
+    end: date = date(2026, 10, 31),
+    months: int = 24,
+    place: Region | None = None,
 ) -> dict[str, list[Path]]:
-    """Write demo deliveries for `plans` plans into `landing_dir`; return the files per entity."""
+    """Write demo deliveries for `plans` plans into `landing_dir`; return the files per entity.
+    `place` defaults to the demo region's municipalities and units."""
+    place = place or region(DEMO.municipalities, DEMO.units)
     rng = np.random.default_rng(seed)
     end64 = np.datetime64(end, "D")
     start64 = np.datetime64((pd.Timestamp(end) - pd.DateOffset(months=months)).date(), "D") + 1
@@ -643,7 +709,7 @@ def generate(
     responses = meetings = 0
     for first in range(0, plans, CHUNK_PLANS):
         n = min(CHUNK_PLANS, plans - first)
-        chunk = _simulate(rng, first + 1, n, start64, end64, meetings + 1, responses + 1)
+        chunk = _simulate(rng, first + 1, n, start64, end64, meetings + 1, responses + 1, place)
         responses += len(chunk.sipkollen)
         meetings += len(chunk.meetings)
         for entity in ENTITIES:
@@ -684,11 +750,25 @@ def landing_is_empty(landing_dir: Path) -> bool:
     return not landing_dir.exists() or not any(p.is_file() for p in landing_dir.rglob("*"))
 
 
+def add_shape_arguments(parser: argparse.ArgumentParser) -> None:
+    """--shape and the options that override its size (shared with `bench.run`)."""
+    parser.add_argument("--shape", choices=SHAPES, default="demo", help="region shape preset")
+    parser.add_argument("--plans", type=int, default=None, help="plans (default: the shape's)")
+    for name in ("municipalities", "units"):
+        parser.add_argument(f"--{name}", type=int, default=None, help=f"{name} (default: shape's)")
+
+
+def shape_from(args: argparse.Namespace) -> Shape:
+    """The preset named by --shape, with --plans, --municipalities and --units put over it."""
+    given = {name: getattr(args, name) for name in ("plans", "municipalities", "units")}
+    return replace(SHAPES[args.shape], **{k: v for k, v in given.items() if v is not None})
+
+
 def main(argv: list[str] | None = None) -> int:
     from data_contracts.settings import Settings
 
     parser = argparse.ArgumentParser(description="Write synthetic SIP demo deliveries.")
-    parser.add_argument("--plans", type=int, default=5000)
+    add_shape_arguments(parser)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--landing", type=Path, default=None)
     parser.add_argument("--end", type=date.fromisoformat, default=date(2026, 10, 31))
@@ -703,9 +783,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.only_if_empty and not landing_is_empty(landing):
         print(f"{landing} already holds deliveries; no demo data generated.")
         return 0
-    files = generate(landing, args.plans, args.seed, args.end, args.months)
+    shape = shape_from(args)
+    place = region(shape.municipalities, shape.units)
+    files = generate(landing, shape.plans, args.seed, args.end, args.months, place)
     total = sum(len(v) for v in files.values())
-    print(f"Wrote {total} demo deliveries for {args.plans} plans to {landing}")
+    print(
+        f"Wrote {total} demo deliveries for {shape.plans} plans to {landing} "
+        f"({shape.municipalities} municipalities, {shape.units} units)"
+    )
     return 0
 
 

@@ -16,7 +16,7 @@ from dagster import (
     schedule,
 )
 
-from data_contracts.settings import Settings
+from assets.resources import SipSettings
 from pipelines.sensors import FINGERPRINT_TAG, landing_fingerprint
 
 
@@ -28,8 +28,9 @@ def build_nightly_schedule(job: JobDefinition):
         default_status=DefaultScheduleStatus.STOPPED,
         description="At 02:00, runs the pipeline if the landing folder changed since the last run.",
     )
-    def nightly_catch_up(context: ScheduleEvaluationContext):
-        fingerprint = landing_fingerprint(Settings.from_env().landing_dir)
+    def nightly_catch_up(context: ScheduleEvaluationContext, sip: SipSettings):
+        settings = sip.get()
+        fingerprint = landing_fingerprint(settings.landing_dir, settings.withdrawal_requests_path)
         last = context.instance.get_runs(
             filters=RunsFilter(
                 job_name=job.name,

@@ -1,5 +1,5 @@
-"""Start a run when a delivery lands in, changes in, or leaves the landing folder; and mail the
-steward after each run (pipelines.alerts)."""
+"""Start a run when a delivery lands in, changes in, or leaves the landing folder, or the
+steward asks to withdraw one; and mail the steward after each run (pipelines.alerts)."""
 
 from __future__ import annotations
 
@@ -21,16 +21,19 @@ from dagster import (
 
 from assets.resources import SipSettings
 from data_contracts.contracts import ENTITIES
-from data_contracts.settings import Settings
 from pipelines.alerts import MailSettings, collect_alert, compose, send
 
 # The landing fingerprint a run was started for: the nightly schedule compares it.
 FINGERPRINT_TAG = "sip/landing_fingerprint"
 
 
-def landing_fingerprint(landing_dir: Path) -> str:
-    """Names, sizes and modification times of every delivery: cheap, and changes with content."""
+def landing_fingerprint(landing_dir: Path, withdrawal_requests: Path | None = None) -> str:
+    """Names, sizes and modification times of every delivery, and of the steward's withdrawal
+    requests (a new request needs a run too): cheap, and changes with content."""
     digest = hashlib.sha256()
+    if withdrawal_requests is not None and withdrawal_requests.is_file():
+        stat = withdrawal_requests.stat()
+        digest.update(f"withdrawals:{stat.st_size}:{stat.st_mtime_ns}\n".encode())
     for entity in ENTITIES:
         folder = landing_dir / entity
         if not folder.is_dir():
@@ -49,9 +52,10 @@ def build_landing_sensor(job: JobDefinition):
         default_status=DefaultSensorStatus.RUNNING,
         description="Runs the whole pipeline when a delivery file is added, changed or removed.",
     )
-    def landing_folder_sensor(context: SensorEvaluationContext):
-        landing_dir = Settings.from_env().landing_dir
-        fingerprint = landing_fingerprint(landing_dir)
+    def landing_folder_sensor(context: SensorEvaluationContext, sip: SipSettings):
+        settings = sip.get()
+        landing_dir = settings.landing_dir
+        fingerprint = landing_fingerprint(landing_dir, settings.withdrawal_requests_path)
         if fingerprint == context.cursor:
             return SkipReason(f"no new or changed delivery in {landing_dir}")
         return SensorResult(
@@ -67,7 +71,9 @@ def _mail_steward(sip: SipSettings, run_failed: bool) -> SkipReason | None:
     if mail is None:
         return SkipReason("alerts are off: SIP_SMTP_HOST is not set")
     settings = sip.get()
-    alert = collect_alert(settings.warehouse, settings.quarantine_share_limit)
+    alert = collect_alert(settings.restricted_serving_path, settings.quarantine_share_limit)
+    if alert is None and not run_failed:
+        return SkipReason(f"inget har publicerats ännu i {settings.publish_root}")
     if not alert and not run_failed:
         return SkipReason("nothing to report")
     send(compose(alert, mail, settings.quarantine_share_limit, run_failed), mail)

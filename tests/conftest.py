@@ -45,5 +45,21 @@ def demo_pipeline(tmp_path_factory: pytest.TempPathFactory) -> PipelineRun:
     return PipelineRun(settings, result)
 
 
+@pytest.fixture
+def contracts_folder():
+    """Apply a contracts folder to this process for one test (`apply(folder)`), as an entry
+    point applies `Settings.contracts_dir`, and put the one before back afterwards."""
+    from data_contracts.contracts import use_contracts_dir
+
+    before: list = []
+
+    def apply(folder):
+        before.append(use_contracts_dir(folder))
+
+    yield apply
+    if before:
+        use_contracts_dir(before[0])
+
+
 # The hostile-input corpus (issue 14), shared by its pipeline and browser tests.
 from tests.hostile_corpus import beacon, hostile_run  # noqa: E402, F401

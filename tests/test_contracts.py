@@ -76,32 +76,30 @@ def test_every_shipped_contract_loads_with_swedish_labels() -> None:
     ids=["yaml-syntax", "missing-label", "unknown-type", "wrong-value-type"],
 )
 def test_a_broken_contract_is_refused_naming_the_file_and_place(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, breakage, message: str
+    tmp_path: Path, contracts_folder, breakage, message: str
 ) -> None:
     folder = copy_contracts(tmp_path / "contracts")
     path = folder / "sip_plans" / "1.0.0.yaml"
     path.write_text(breakage(path.read_text("utf-8")), "utf-8")
-    monkeypatch.setenv("SIP_CONTRACTS_DIR", str(folder))
+    contracts_folder(folder)
     with pytest.raises(ContractError) as error:
         load_contract("sip_plans")
     assert str(path) in str(error.value) and message in str(error.value)
 
 
-def test_a_survey_with_repeated_question_ids_is_refused(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_survey_with_repeated_question_ids_is_refused(tmp_path: Path, contracts_folder) -> None:
     folder = copy_contracts(tmp_path / "contracts")
     path = folder / SURVEY / "1.0.0.yaml"
     survey = read_yaml(path)
     survey["questions"].append(dict(survey["questions"][0]))
     write_yaml(path, survey)
-    monkeypatch.setenv("SIP_CONTRACTS_DIR", str(folder))
+    contracts_folder(folder)
     with pytest.raises(ContractError, match="question ids must be unique"):
         load_survey()
 
 
 def test_a_new_code_and_a_new_question_need_no_code_change(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, contracts_folder
 ) -> None:
     """A steward adds a target group to the plans contract and a ninth statement to a new
     survey version; the pipeline accepts the code, publishes the question, and the
@@ -132,7 +130,7 @@ def test_a_new_code_and_a_new_question_need_no_code_change(
         if prop["property"] == "surveyVersion":
             prop["value"] = "1.1.0"
     write_yaml(folder / "sipkollen" / "1.1.0.yaml", answers)
-    monkeypatch.setenv("SIP_CONTRACTS_DIR", str(folder))
+    contracts_folder(folder)
 
     landing = tmp_path / "landing"
     generate(landing, plans=300, seed=11, end=date(2026, 10, 31), months=12)
@@ -150,6 +148,7 @@ def test_a_new_code_and_a_new_question_need_no_code_change(
     )
     settings = Settings(
         landing_dir=landing,
+        contracts_dir=folder,
         warehouse=tmp_path / "warehouse" / "sip.duckdb",
     )
     result = run_pipeline(settings)
@@ -171,6 +170,7 @@ def test_a_new_code_and_a_new_question_need_no_code_change(
     assert q09_answers > 0  # the generator reads the survey, so it answered q09 too
 
     monkeypatch.setenv("SIP_WAREHOUSE", str(settings.warehouse))
+    monkeypatch.setenv("SIP_CONTRACTS_DIR", str(folder))
     app = AppTest.from_file(
         str(Path(__file__).resolve().parents[1] / "dashboards" / "app.py"), default_timeout=120
     )
@@ -198,7 +198,7 @@ def _plan_rows(sip_ids: list[str]) -> str:
 
 
 def test_each_delivery_is_validated_by_the_contract_version_it_declares(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, contracts_folder
 ) -> None:
     """1.1.0 makes lead_principal required and person_key unique; a delivery declaring 1.0.0
     keeps its meaning, one declaring nothing gets the newest version."""
@@ -214,7 +214,7 @@ def test_each_delivery_is_validated_by_the_contract_version_it_declares(
         if prop["name"] == "person_key":
             prop["unique"] = True
     write_yaml(folder / "sip_plans" / "1.1.0.yaml", plans)
-    monkeypatch.setenv("SIP_CONTRACTS_DIR", str(folder))
+    contracts_folder(folder)
     landing = tmp_path / "landing" / "sip_plans"
     landing.mkdir(parents=True)
     (landing / "2026-03_plans_contract-v1.0.0.csv").write_text(_plan_rows(["OLD-1", "OLD-2"]))

@@ -586,3 +586,44 @@ def test_swedish_deliveries_across_chunks(tmp_path: Path, monkeypatch: pytest.Mo
     monkeypatch.setattr(demo_data, "CHUNK_PLANS", 150)
     files = generate(tmp_path / "landing", PLANS, seed=1, end=END)
     assert all(len(paths) >= 3 for paths in files.values())
+
+
+# --- 6. region shapes -------------------------------------------------------------------------
+
+
+def test_region_shapes_spread_plans_over_their_municipalities_and_units(tmp_path: Path) -> None:
+    import re
+
+    from data_contracts.regions import municipalities
+    from pipelines.demo_data import MUNICIPALITIES, SHAPES, region
+
+    assert SHAPES["demo"].municipalities == 20 and SHAPES["demo"].units == 36
+    demo_region = region(20, 36)
+    assert demo_region.municipalities == MUNICIPALITIES  # the demo keeps its own 20
+    national = region(290, 2000)
+    assert set(national.municipalities) == set(municipalities())
+    assert all(national.municipalities[code] == code[:2] for code in municipalities())
+    units = national.municipal_units + national.region_units
+    assert len(set(units)) == 2000
+    pattern = re.compile(load_contract("sip_plans").field("initiating_unit").pattern)
+    assert all(pattern.fullmatch(unit) for unit in units)
+
+    landing = tmp_path / "landing"
+    done = _cli(tmp_path, "--shape", "large", "--plans", "4000", "--landing", str(landing))
+
+    assert done.returncode == 0, done.stderr
+    assert "(49 municipalities, 300 units)" in done.stdout
+    plans = duckdb.sql(
+        f"SELECT count(DISTINCT municipality_code), count(DISTINCT initiating_unit), "
+        f"count(DISTINCT sip_id) FROM read_parquet('{landing}/sip_plans/*.parquet')"
+    ).fetchall()[0]
+    assert plans[:2] == (49, 300) and plans[2] > 2000  # the backlog alone holds most plans
+
+
+def test_a_shape_option_overrides_its_preset(tmp_path: Path) -> None:
+    landing = tmp_path / "landing"
+    done = _cli(
+        tmp_path, "--shape", "national", "--plans", "60", "--units", "9", "--landing", str(landing)
+    )
+    assert done.returncode == 0, done.stderr
+    assert f"for 60 plans to {landing} (290 municipalities, 9 units)" in done.stdout

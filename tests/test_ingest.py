@@ -1,4 +1,4 @@
-"""Applying deliveries: idempotent re-delivery, replaced and removed files, rejected files,
+"""Applying deliveries: idempotent re-delivery, replaced and moved files, rejected files,
 and last-delivery-wins through to the model."""
 
 from __future__ import annotations
@@ -68,11 +68,10 @@ def test_redelivery_changes_nothing_and_changed_files_replace_their_rows(tmp_pat
         ("2026-02.csv", 2, "SIP-3"),
     ]
 
-    # A file that leaves the landing folder takes its rows with it.
+    # A file that leaves the landing folder keeps its rows (tests/test_retention.py).
     (folder / "2026-01.csv").unlink()
-    ingest_entity(con, landing, "sip_plans")
-    assert con.execute("SELECT DISTINCT _file FROM raw.sip_plans").fetchall() == [("2026-02.csv",)]
-    assert con.execute("SELECT file FROM meta.deliveries").fetchall() == [("2026-02.csv",)]
+    assert [r.status for r in ingest_entity(con, landing, "sip_plans")] == ["gone", "unchanged"]
+    assert con.execute("SELECT count(*) FROM raw.sip_plans").fetchone() == (4,)
     con.close()
 
 

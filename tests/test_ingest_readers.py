@@ -221,3 +221,56 @@ def test_duplicated_columns_and_other_sheets_are_reported(tmp_path: Path) -> Non
     assert result.dialect == "xlsx"
     assert any("'Info'" in n for n in result.notices)
     assert any("'municipality'" in n and "dubblett" in n for n in result.notices)
+
+
+def _xlsx_variant(tmp_path: Path, name: str, change) -> Path:
+    """A copy of a good workbook with one part changed (`change(part, bytes)`, None drops it)."""
+    import zipfile
+
+    good = tmp_path / "good.xlsx"
+    workbook = openpyxl.Workbook()
+    workbook.active.append(["sip_id", "kommun"])
+    workbook.active.append(["SIP-1", "Göteborg"])
+    workbook.save(good)
+    path = tmp_path / name
+    with zipfile.ZipFile(good) as source, zipfile.ZipFile(path, "w") as target:
+        for info in source.infolist():
+            content = change(info.filename, source.read(info.filename))
+            if content is not None:
+                target.writestr(info.filename, content)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("name", "change"),
+    [
+        ("no-workbook.xlsx", lambda part, data: None if part == "xl/workbook.xml" else data),
+        (
+            "broken-workbook.xlsx",
+            lambda part, data: b"<workbook" if part == "xl/workbook.xml" else data,
+        ),
+        # The sheet is parsed while its rows are read, after the workbook opened fine.
+        (
+            "broken-sheet.xlsx",
+            lambda part, data: data[:60] if part == "xl/worksheets/sheet1.xml" else data,
+        ),
+    ],
+)
+def test_a_broken_workbook_is_rejected_as_not_excel(tmp_path: Path, name: str, change) -> None:
+    _assert_rejected_in_a_transaction(tmp_path, _xlsx_variant(tmp_path, name, change), "Excel")
+
+
+def test_running_out_of_memory_is_not_called_a_broken_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only what a broken workbook raises means "not an Excel file"; a MemoryError (or any
+    other failure of the machine) stops the run, so the steward is not told to fix a good file."""
+    path = _xlsx_variant(tmp_path, "d.xlsx", lambda part, data: data)
+
+    def out_of_memory(*args, **kwargs):
+        raise MemoryError
+
+    monkeypatch.setattr(openpyxl, "load_workbook", out_of_memory)
+    con = duckdb.connect()
+    with pytest.raises(MemoryError):
+        read_delivery(con, path, ALIASES, _normalise, tmp_path)

@@ -19,6 +19,7 @@ from assets.disclosure.survival import build_survival, merged_steps
 from assets.kpis.engine import build_helpers, build_kpi_cells
 from assets.kpis.sipkollen import build_sipkollen_mart
 from data_contracts.contracts import ENTITIES, load_contract
+from data_contracts.sql import quote_ident
 
 AS_OF = date(2026, 3, 15)
 JAN, FEB, MAR = date(2026, 1, 1), date(2026, 2, 1), date(2026, 3, 1)
@@ -241,14 +242,14 @@ def build_model(con: duckdb.DuckDBPyConnection, rows: dict, as_of: date = AS_OF)
     con.execute("CREATE SCHEMA model")
     for entity in ENTITIES:
         fields = load_contract(entity).fields
-        columns = ", ".join(f"{f.name} {SQL_TYPE[f.type]}" for f in fields)
+        columns = ", ".join(f"{quote_ident(f.name)} {SQL_TYPE[f.type]}" for f in fields)
         con.execute(f"CREATE TABLE model.{entity} ({columns}, _file VARCHAR, _row BIGINT)")
         by_columns: dict[tuple, list] = {}
         for row in rows.get(entity, []):
             by_columns.setdefault(tuple(row), []).append(list(row.values()))
         for names, values in by_columns.items():
             con.executemany(
-                f"INSERT INTO model.{entity} ({', '.join(names)}) "
+                f"INSERT INTO model.{entity} ({', '.join(map(quote_ident, names))}) "
                 f"VALUES ({', '.join('?' * len(names))})",
                 values,
             )

@@ -36,8 +36,12 @@ def test_definitions_hold_every_group_the_job_the_sensors_and_the_schedule() -> 
 
 
 def _tick(cursor: str | None, instance: DagsterInstance):
+    from pipelines.resources import build_resources
+
     sensor = defs.resolve_sensor_def("landing_folder_sensor")
-    return sensor(build_sensor_context(cursor=cursor, instance=instance))
+    resources = {"sip": build_resources()["sip"]}  # the settings from the environment
+    with build_sensor_context(cursor=cursor, instance=instance, resources=resources) as context:
+        return sensor(context)
 
 
 def test_sensor_runs_on_new_changed_or_removed_files_only(

@@ -65,14 +65,9 @@ def test_a_version_holds_serving_restricted_exports_and_manifest(tmp_path: Path)
     # Row-level marts are in the restricted file and exports only.
     with duckdb.connect(str(settings.serving_path), read_only=True) as con:
         tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
-    assert tables == {"kpi", "extra"}
+    assert tables == {"kpi"}
     assert _one(settings.restricted_serving_path, "SELECT count(*) FROM marts.quarantine") == (250,)
-    assert sorted(p.name for p in settings.export_path.iterdir()) == [
-        "extra.csv",
-        "extra.parquet",
-        "kpi.csv",
-        "kpi.parquet",
-    ]
+    assert sorted(p.name for p in settings.export_path.iterdir()) == ["kpi.csv", "kpi.parquet"]
     # The quarantine export is capped; the manifest counts what was left out.
     assert len(pd.read_parquet(settings.restricted_export_path / "quarantine.parquet")) == 100
     csv_lines = (settings.restricted_export_path / "quarantine.csv").read_text("utf-8-sig")
@@ -203,3 +198,27 @@ def test_a_publish_killed_mid_export_changes_nothing_and_is_cleaned_up(tmp_path:
     assert second["run_id"] == "nextrun0"
     names = sorted(p.name for p in settings.publish_root.iterdir())
     assert names == sorted(["current", first["version"], second["version"]])
+
+
+def test_a_mart_nobody_declared_aggregated_is_published_restricted_only(tmp_path: Path) -> None:
+    """Publishing is an allow-list: a new mart (here row-level, as a developer might add one)
+    reaches neither the aggregated serving file nor the open exports until it is declared
+    aggregated in data_contracts/published.py; it goes to the restricted file and the manifest
+    and the run's log name it."""
+    settings = _settings(tmp_path)
+    warehouse = _warehouse_with_marts(settings.warehouse, generation=1)
+    warehouse.execute(
+        "CREATE TABLE marts.new_case_list AS SELECT 'SIP-1' AS sip_id, 'VC-Norr' AS unit"
+    )
+    _, manifest = _publish(warehouse, settings)
+    warehouse.close()
+
+    with duckdb.connect(str(settings.serving_path), read_only=True) as con:
+        public = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    assert public == {"kpi"}
+    assert {p.stem for p in settings.export_path.iterdir()} == {"kpi"}
+    assert _one(settings.restricted_serving_path, "SELECT sip_id FROM marts.new_case_list") == (
+        "SIP-1",
+    )
+    assert (settings.restricted_export_path / "new_case_list.parquet").is_file()
+    assert sorted(manifest["restricted"]["undeclared"]) == ["extra", "new_case_list"]

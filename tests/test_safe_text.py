@@ -9,7 +9,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from dashboards.components import Export, bar_chart, export_frame
+from dashboards.charts import bar_chart
+from dashboards.exports import Export, export_frame
 from data_contracts.safe_text import neutralise_frame, plain_html, plain_markdown
 
 HOSTILE = [

@@ -100,9 +100,9 @@ def rerun(
     return result
 
 
-def query(database: Path, sql: str) -> list[tuple]:
+def query(database: Path, sql: str, params: list | None = None) -> list[tuple]:
     with duckdb.connect(str(database), read_only=True) as con:
-        return con.execute(sql).fetchall()
+        return con.execute(sql, params).fetchall()
 
 
 def scalar(database: Path, sql: str) -> object:
@@ -372,3 +372,44 @@ def test_access_log_is_where_row_level_views_are_logged(route, monkeypatch, base
     access_log.append(settings.access_log_path, "anna", "overdue_follow_ups", "VC-Norr")
     assert list(access_log.read(log)["user"]) == ["anna"]
     assert not base.access_log_path.exists()
+
+
+@shows("withdrawal_requests")
+def test_withdrawal_requests_is_the_log_the_run_applies(route, monkeypatch, base, tmp_path):
+    from data_contracts.withdrawals import request_withdrawal
+
+    log = tmp_path / "requests" / "withdrawals.jsonl"
+    [first, *_] = sorted(f.name for f in (base.landing_dir / "sip_plans").iterdir())
+    request_withdrawal(log, "sip_plans", first, "prov", "anna")
+    rerun(route, monkeypatch, replace(base, withdrawal_requests=log), base, ["raw_sip_plans"])
+    assert query(
+        base.warehouse, "SELECT file, outcome FROM meta.withdrawals WHERE entity = 'sip_plans'"
+    ) == [(first, "återkallad")]
+    assert (
+        scalar(base.warehouse, f"SELECT count(*) FROM raw.sip_plans WHERE _file = '{first}'") == 0
+    )
+
+
+@shows("contracts_dir")
+def test_contracts_dir_is_where_the_run_reads_its_contracts(route, monkeypatch, base, tmp_path):
+    """A region's own contracts (here: unit codes must start with "ZZ") judge the deliveries of
+    the run whose settings name them, by either route."""
+    from tests.test_contracts import copy_contracts
+
+    folder = copy_contracts(tmp_path / "region_contracts")
+    plans = folder / "sip_plans" / "1.0.0.yaml"
+    text = plans.read_text("utf-8")
+    strict = text.replace(
+        "pattern: ^[A-Za-zÀ-ÖØ-öø-ÿ0-9][A-Za-zÀ-ÖØ-öø-ÿ0-9 .,_/()&-]{0,59}$", "pattern: ^ZZ.*$"
+    )
+    assert strict != text
+    plans.write_text(strict, "utf-8")
+    rerun(
+        route,
+        monkeypatch,
+        replace(base, contracts_dir=folder),
+        base,
+        ["run_params", "validated_sip_plans"],
+    )
+    broken = "SELECT count(*) FROM quarantine.rows WHERE list_contains(rules, ?)"
+    assert query(base.warehouse, broken, ["pattern:initiating_unit"])[0][0] > 0

@@ -224,7 +224,8 @@ def test_the_steward_page_warns_of_the_late_delivery_and_lists_the_fixes(
 
 
 def _after_the_run(steward_run: StewardRun):
-    """The real sensor's context for the real second run's success."""
+    """The real sensor's context for the real second run's success (a context manager: the
+    `sip` resource applies its contracts folder while the sensor runs)."""
     return build_run_status_sensor_context(
         sensor_name="steward_alert_sensor",
         dagster_event=steward_run.result.get_run_success_event(),
@@ -260,7 +261,8 @@ def test_the_steward_is_mailed_the_counts_and_no_personal_data(
             "SIP_DASHBOARD_URL": "https://sip.region.example/",
         }.items():
             monkeypatch.setenv(name, value)
-        steward_alert_sensor(_after_the_run(steward_run))
+        with _after_the_run(steward_run) as context:
+            steward_alert_sensor(context)
     finally:
         server.stop()
     [message] = inbox.messages
@@ -298,11 +300,12 @@ def test_no_mail_and_no_error_while_smtp_is_not_configured(
     from pipelines.sensors import steward_alert_sensor
 
     monkeypatch.delenv("SIP_SMTP_HOST", raising=False)
-    assert isinstance(steward_alert_sensor(_after_the_run(steward_run)), SkipReason)
+    with _after_the_run(steward_run) as context:
+        assert isinstance(steward_alert_sensor(context), SkipReason)
 
 
 def test_nightly_schedule_runs_only_when_the_landing_folder_changed_since_the_last_run(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
 ) -> None:
     from pipelines.definitions import defs
     from pipelines.sensors import FINGERPRINT_TAG, landing_fingerprint
@@ -312,24 +315,27 @@ def test_nightly_schedule_runs_only_when_the_landing_folder_changed_since_the_la
     landing = tmp_path / "landing"
     (landing / "sip_plans").mkdir(parents=True)
     (landing / "sip_plans" / "2026-01.csv").write_text("sip_id\nA\n")
-    monkeypatch.setenv("SIP_LANDING_DIR", str(landing))
+    sip = SipSettings.from_settings(Settings(landing_dir=landing, warehouse=tmp_path / "w.duckdb"))
+
+    def tick(instance: DagsterInstance):
+        with build_schedule_context(instance, resources={"sip": sip}) as context:
+            return schedule.evaluate_tick(context)
+
     with instance_for_test() as instance:
-        [request] = schedule.evaluate_tick(build_schedule_context(instance)).run_requests
+        [request] = tick(instance).run_requests
         assert isinstance(request, RunRequest)  # no run yet: catch up
         job = defs.resolve_job_def("sip_all")
         seen = landing_fingerprint(landing)
         instance.create_run_for_job(
             job, tags={FINGERPRINT_TAG: seen}, status=DagsterRunStatus.SUCCESS
         )
-        assert schedule.evaluate_tick(build_schedule_context(instance)).skip_message
+        assert tick(instance).skip_message
         (landing / "sip_plans" / "2026-02.csv").write_text("sip_id\nB\n")  # the sensor missed it
-        [request] = schedule.evaluate_tick(build_schedule_context(instance)).run_requests
+        [request] = tick(instance).run_requests
         assert request.tags[FINGERPRINT_TAG] == landing_fingerprint(landing)
 
 
-def test_contract_changelog_names_fields_codes_and_rules(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_contract_changelog_names_fields_codes_and_rules(tmp_path: Path, contracts_folder) -> None:
     for name in [*ENTITIES, "sipkollen_survey"]:
         shutil.copytree(PACKAGE_DIR / name, tmp_path / name)
     document = yaml.safe_load((tmp_path / "sip_plans" / "1.0.0.yaml").read_text("utf-8"))
@@ -345,7 +351,7 @@ def test_contract_changelog_names_fields_codes_and_rules(
     (tmp_path / "sip_plans" / "1.1.0.yaml").write_text(
         yaml.safe_dump(document, allow_unicode=True, sort_keys=False), "utf-8"
     )
-    monkeypatch.setenv("SIP_CONTRACTS_DIR", str(tmp_path))
+    contracts_folder(tmp_path)
     changes = [
         (c.from_version, c.to_version, c.what, c.detail) for c in contract_changes("sip_plans")
     ]

@@ -14,7 +14,9 @@ from dagster_duckdb import DuckDBResource
 
 from assets.ingest.load import ingest_entity
 from assets.resources import SipSettings
+from assets.step_times import StepTimes
 from data_contracts.contracts import ENTITIES
+from data_contracts.withdrawals import read_requests
 
 
 def _bullets(lines: list[str]) -> MetadataValue:
@@ -48,8 +50,14 @@ def _raw_asset(entity: str) -> AssetsDefinition:
         context: AssetExecutionContext, duckdb: DuckDBResource, sip: SipSettings
     ) -> MaterializeResult:
         settings = sip.get()
-        with duckdb.get_connection() as con:
-            results = ingest_entity(con, settings.landing_dir, entity, context.log.info)
+        with StepTimes() as times, duckdb.get_connection() as con:
+            results = ingest_entity(
+                con,
+                settings.landing_dir,
+                entity,
+                context.log.info,
+                read_requests(settings.withdrawal_requests_path),
+            )
             total_rows = con.execute(f"SELECT count(*) FROM raw.{entity}").fetchone()[0]
         rejected = [r for r in results if r.status == "rejected"]
         ignored = [f"`{r.file}`: {r.error}" for r in results if r.status == "ignored"]
@@ -71,6 +79,8 @@ def _raw_asset(entity: str) -> AssetsDefinition:
                 "files_loaded": len(loaded),
                 "files_unchanged": sum(r.status == "unchanged" for r in files),
                 "files_rejected": len(rejected),
+                "files_withdrawn": sum(r.status == "withdrawn" for r in files),
+                "files_gone_from_landing_rows_kept": sum(r.status == "gone" for r in files),
                 "rows_loaded_this_run": sum(r.rows_read for r in loaded),
                 "raw_rows": total_rows,
                 "deliveries": _bullets(
@@ -82,6 +92,7 @@ def _raw_asset(entity: str) -> AssetsDefinition:
                 ),
                 "ignored": _bullets(ignored),
                 "notices": _bullets(notices),
+                **times.metadata(),
             },
             check_results=[
                 AssetCheckResult(

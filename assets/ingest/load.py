@@ -2,8 +2,9 @@
 
 Files are applied in lexical order of name. A file already recorded with the same content hash
 is skipped, so re-delivering it changes nothing; a file whose content changed replaces its own
-earlier rows; a file that left the landing folder takes its rows with it (the folder is the
-source of truth, so a run can always be reproduced from it).
+earlier rows. Once loaded, a delivery stays: a file that left the landing folder (moved to an
+archive, as stewards do) keeps its rows and is reported as gone. Only the steward's explicit
+withdrawal request (data_contracts.withdrawals) takes a delivery out (docs/retention.md).
 """
 
 from __future__ import annotations
@@ -12,14 +13,15 @@ import hashlib
 import re
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 
-from assets.ingest.readers import DELIVERY_TABLE, DeliveryRejected, read_delivery
+from assets.ingest.readers import DELIVERY_TABLE, DeliveryRejected, drop_delivery, read_delivery
+from assets.step_times import step
 from data_contracts.contracts import (
     ENTITIES,
     ContractError,
@@ -28,6 +30,8 @@ from data_contracts.contracts import (
     normalise_header,
 )
 from data_contracts.pii import (
+    NEEDS_NORMALISING,
+    PREFILTER,
     candidate_sql,
     mask_file_name,
     mask_sql,
@@ -36,6 +40,7 @@ from data_contracts.pii import (
     pii_sql,
 )
 from data_contracts.sql import quote_ident, quote_literal
+from data_contracts.withdrawals import WithdrawalRequest
 
 _META_DDL = """
 CREATE SCHEMA IF NOT EXISTS raw;
@@ -46,6 +51,14 @@ CREATE TABLE IF NOT EXISTS meta.deliveries (
     unknown_columns VARCHAR[], contract_version VARCHAR, loaded_at TIMESTAMP
 );
 ALTER TABLE meta.deliveries ADD COLUMN IF NOT EXISTS notices VARCHAR[];
+ALTER TABLE meta.deliveries ADD COLUMN IF NOT EXISTS in_landing BOOLEAN;
+ALTER TABLE meta.deliveries ADD COLUMN IF NOT EXISTS withdrawn_at TIMESTAMP;
+ALTER TABLE meta.deliveries ADD COLUMN IF NOT EXISTS withdrawn_by VARCHAR;
+ALTER TABLE meta.deliveries ADD COLUMN IF NOT EXISTS withdrawal_reason VARCHAR;
+CREATE TABLE IF NOT EXISTS meta.withdrawals (
+    request_id VARCHAR, entity VARCHAR, file VARCHAR, reason VARCHAR, requested_by VARCHAR,
+    requested_at TIMESTAMP, applied_at TIMESTAMP, outcome VARCHAR
+);
 CREATE TABLE IF NOT EXISTS meta.malformed_rows (
     entity VARCHAR, file VARCHAR, row_number BIGINT, error VARCHAR, line VARCHAR
 );
@@ -53,13 +66,16 @@ CREATE TABLE IF NOT EXISTS meta.malformed_rows (
 # Scratch files (a UTF-8 copy of a Windows-1252 delivery, personal data and all) live under
 # the warehouse folder, never in the system's /tmp, and are removed at the start of every run.
 SCRATCH_DIR = "scratch"
+GONE_FROM_LANDING = "filen finns inte längre i landningsmappen – data behålls"
 
 
 @dataclass(frozen=True)
 class DeliveryResult:
     entity: str
     file: str  # the file name in the entity folder; for an ignored folder, its landing path
-    status: str  # 'loaded' | 'unchanged' | 'rejected' | 'ignored'
+    # 'loaded' | 'unchanged' | 'rejected' | 'ignored' | 'withdrawn' (by the steward; its rows
+    # are out) | 'gone' (loaded, then moved out of the landing folder; its rows stay)
+    status: str
     rows_read: int
     rows_malformed: int = 0
     error: str | None = None
@@ -184,6 +200,69 @@ def _forget_file(con: duckdb.DuckDBPyConnection, entity: str, file_name: str) ->
         con.execute(f"DELETE FROM {table} WHERE entity = ? AND file = ?", [entity, file_name])
 
 
+def _apply_withdrawals(
+    con: duckdb.DuckDBPyConnection, entity: str, requests: Sequence[WithdrawalRequest]
+) -> list[str]:
+    """Apply the requests for `entity` that no earlier run applied: the delivery's rows leave
+    `raw`, its record stays, marked withdrawn with who, when and why. Returns one line per
+    request for the log."""
+    applied = {r for (r,) in con.execute("SELECT request_id FROM meta.withdrawals").fetchall()}
+    lines = []
+    for request in requests:
+        if request.entity != entity or request.request_id in applied:
+            continue
+        status = con.execute(
+            "SELECT status FROM meta.deliveries WHERE entity = ? AND file = ?",
+            [entity, request.file],
+        ).fetchone()
+        if status is None or status[0] in ("rejected", "ignored"):
+            outcome = "ingen inläst leverans med det namnet"
+        elif status[0] == "withdrawn":
+            outcome = "redan återkallad"
+        else:
+            outcome = "återkallad"
+        requested_at = datetime.fromisoformat(request.requested_at).astimezone(UTC)
+
+        def withdraw(request=request, outcome=outcome, requested_at=requested_at) -> None:
+            if outcome == "återkallad":
+                con.execute(f"DELETE FROM raw.{entity} WHERE _file = ?", [request.file])
+                con.execute(
+                    "DELETE FROM meta.malformed_rows WHERE entity = ? AND file = ?",
+                    [entity, request.file],
+                )
+                con.execute(
+                    "UPDATE meta.deliveries SET status = 'withdrawn', withdrawn_at = ?, "
+                    "withdrawn_by = ?, withdrawal_reason = ? WHERE entity = ? AND file = ?",
+                    [
+                        requested_at.replace(tzinfo=None),
+                        request.requested_by,
+                        request.reason,
+                        entity,
+                        request.file,
+                    ],
+                )
+            con.execute(
+                "INSERT INTO meta.withdrawals VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    request.request_id,
+                    entity,
+                    request.file,
+                    request.reason,
+                    request.requested_by,
+                    requested_at.replace(tzinfo=None),
+                    datetime.now(UTC).replace(tzinfo=None),
+                    outcome,
+                ],
+            )
+
+        _in_transaction(con, withdraw)
+        lines.append(
+            f"{entity}/{request.file}: {outcome} på begäran av {request.requested_by} "
+            f"({request.requested_at}): {request.reason}"
+        )
+    return lines
+
+
 def _record(
     con: duckdb.DuckDBPyConnection,
     result: DeliveryResult,
@@ -215,31 +294,55 @@ def _record(
     )
 
 
-def _mask_delivery(con: duckdb.DuckDBPyConnection, columns: list[str]) -> None:
-    """Mask personal data in the delivery's temp table, before any row of it is written to the
-    database file, and record in `_masked` the columns it was found in (docs/pii.md)."""
-    con.execute(f"ALTER TABLE {DELIVERY_TABLE} ADD COLUMN _masked VARCHAR[]")
+def _masked_delivery_sql(con: duckdb.DuckDBPyConnection, columns: list[str]) -> str:
+    """SQL for the delivery's rows with personal data masked and, in `_masked`, the columns it
+    was found in (docs/pii.md): what is written to the database file, so nothing unmasked is."""
     refs = [quote_ident(c) for c in columns]
-    # The detector is expensive: it runs on the few rows the cheap test lets through only.
-    found = ", ".join(
-        f"CASE WHEN {pii_sql(ref)} THEN {quote_literal(c)} END"
-        for c, ref in zip(columns, refs, strict=True)
+    clean = f"SELECT {', '.join(refs)}, _row, NULL::VARCHAR[] AS _masked FROM {DELIVERY_TABLE}"
+    with step("pii_scan"):
+        # The cheap test on the whole row, once: a clean delivery (nearly every one) ends here.
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE _delivery_candidates AS "
+            f"SELECT _row, {', '.join(refs)} FROM {DELIVERY_TABLE} WHERE {candidate_sql(refs)}"
+        )
+        # The detector is expensive to plan as well as to run (near a second per file for all
+        # columns), so it is built only for the columns of the flagged rows that could hold a
+        # finding: those the prefilter, or a character normalising could change, flags.
+        could = quote_literal(f"{PREFILTER}|{NEEDS_NORMALISING}")
+        flags = con.execute(
+            "SELECT "
+            + ", ".join(f"coalesce(bool_or(regexp_matches({r}, {could})), false)" for r in refs)
+            + " FROM _delivery_candidates"
+        ).fetchall()[0]
+        suspects = [(c, ref) for c, ref, flag in zip(columns, refs, flags, strict=True) if flag]
+        if not suspects:
+            con.execute("DROP TABLE _delivery_candidates")
+            return clean
+        found = ", ".join(
+            f"CASE WHEN {pii_sql(ref)} THEN {quote_literal(c)} END" for c, ref in suspects
+        )
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE _delivery_found AS "
+            f"SELECT *, list_filter([{found}], lambda c: c IS NOT NULL) AS found "
+            f"FROM _delivery_candidates"
+        )
+        con.execute("DROP TABLE _delivery_candidates")
+    with step("masking"):
+        masks = ", ".join(f"{mask_sql(ref)} AS {ref}" for _, ref in suspects)
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE _delivery_pii AS SELECT _row, found, {masks} "
+            "FROM _delivery_found WHERE len(found) > 0"
+        )
+        con.execute("DROP TABLE _delivery_found")
+    masked = {
+        ref: f"CASE WHEN list_contains(p.found, {quote_literal(c)}) THEN p.{ref} ELSE d.{ref} END"
+        for c, ref in suspects
+    }
+    values = ", ".join(f"{masked.get(ref, f'd.{ref}')} AS {ref}" for ref in refs)
+    return (
+        f"SELECT {values}, d._row, p.found AS _masked "
+        f"FROM {DELIVERY_TABLE} AS d LEFT JOIN _delivery_pii AS p USING (_row)"
     )
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE _delivery_pii AS "
-        f"SELECT _row, list_filter([{found}], lambda c: c IS NOT NULL) AS found "
-        f"FROM {DELIVERY_TABLE} WHERE {candidate_sql(refs)}"
-    )
-    masked = ", ".join(
-        f"{ref} = CASE WHEN list_contains(p.found, {quote_literal(c)}) THEN {mask_sql(ref)} "
-        f"ELSE {ref} END"
-        for c, ref in zip(columns, refs, strict=True)
-    )
-    con.execute(
-        f"UPDATE {DELIVERY_TABLE} AS d SET {masked}, _masked = p.found FROM _delivery_pii AS p "
-        "WHERE d._row = p._row AND len(p.found) > 0"
-    )
-    con.execute("DROP TABLE _delivery_pii")
 
 
 def _load_file(
@@ -252,16 +355,18 @@ def _load_file(
     except ContractError as exc:
         raise DeliveryRejected(str(exc)) from exc
     contract = load_contract(entity, version)
-    read = read_delivery(con, path, contract.header_aliases(), normalise_header, scratch)
+    with step("reading"):
+        read = read_delivery(con, path, contract.header_aliases(), normalise_header, scratch)
     _ensure_raw_table(con, entity, [f.name for f in contract.fields])
-    _mask_delivery(con, read.columns)
+    rows = _masked_delivery_sql(con, read.columns)
     columns = ", ".join(quote_ident(c) for c in read.columns)
-    con.execute(
-        f"INSERT INTO raw.{entity} ({columns}, _file, _row, _masked) "
-        f"SELECT {columns}, ?, _row, _masked FROM {DELIVERY_TABLE}",
-        [name],
-    )
-    con.execute(f"DROP TABLE {DELIVERY_TABLE}")
+    with step("writing"):
+        con.execute(
+            f"INSERT INTO raw.{entity} ({columns}, _row, _masked, _file) SELECT *, ? FROM ({rows})",
+            [name],
+        )
+        con.execute("DROP TABLE IF EXISTS _delivery_pii")
+        drop_delivery(con)
     if read.malformed:
         con.executemany(
             "INSERT INTO meta.malformed_rows VALUES (?, ?, ?, ?, ?)",
@@ -278,13 +383,14 @@ def _load_file(
 
 
 def _in_transaction(con: duckdb.DuckDBPyConnection, work: Callable[[], object]) -> object:
-    con.begin()
-    try:
-        value = work()
-    except BaseException:
-        con.rollback()
-        raise
-    con.commit()
+    with step("transaction"):  # begin, commit (the write to the file) or roll back
+        con.begin()
+        try:
+            value = work()
+        except BaseException:
+            con.rollback()
+            raise
+        con.commit()
     return value
 
 
@@ -296,9 +402,11 @@ def _apply_file(
     size = path.stat().st_size
 
     def load() -> DeliveryResult:
-        _forget_file(con, entity, name)
+        with step("forgetting"):
+            _forget_file(con, entity, name)
         result, read = _load_file(con, path, name, entity, scratch)
-        _record(con, result, sha=sha, size=size, read=read)
+        with step("recording"):
+            _record(con, result, sha=sha, size=size, read=read)
         return result
 
     try:
@@ -340,35 +448,49 @@ def ingest_entity(
     landing_dir: Path,
     entity: str,
     progress: Callable[[str], None] = lambda message: None,
+    withdrawals: Sequence[WithdrawalRequest] = (),
 ) -> list[DeliveryResult]:
-    """Bring `raw.<entity>` in line with the files in `<landing_dir>/<entity>/`.
+    """Bring `raw.<entity>` in line with the files in `<landing_dir>/<entity>/` and the
+    steward's `withdrawals`.
 
     Every file is applied on its own: one that cannot be read is rejected whole and recorded,
-    and the others load. `progress` hears about every file and the entity's total.
+    and the others load. A loaded delivery whose file is gone keeps its rows; a withdrawn one
+    stays out while its file is unchanged. `progress` hears about every file, every withdrawal
+    and the entity's total.
     """
     con.execute(_META_DDL)
     contract = load_contract(entity)
     _ensure_raw_table(con, entity, [f.name for f in contract.fields])
     # Row numbers come from load order (see readers._load_rows_with_numbers).
     con.execute("SET preserve_insertion_order = true")
+    for line in _apply_withdrawals(con, entity, withdrawals):
+        progress(line)
     files = delivery_files(landing_dir, entity)
-    known = dict(
-        con.execute(
-            "SELECT file, sha256 FROM meta.deliveries WHERE entity = ? AND status <> 'ignored'",
-            [entity],
-        ).fetchall()
-    )
-    results: list[DeliveryResult] = []
+    recorded = con.execute(
+        "SELECT file, sha256, status, rows_read FROM meta.deliveries "
+        "WHERE entity = ? AND status <> 'ignored'",
+        [entity],
+    ).fetchall()
+    known = {file: sha for file, sha, *_ in recorded}
+    withdrawn = {file for file, _, status, _ in recorded if status == "withdrawn"}
     # A file outside the landing folder is neither read nor hashed.
     refusals = {path: _outside_landing(path, landing_dir) for path in files}
-    hashes = {path: file_sha256(path) for path in files if not refusals[path]}
+    with step("hashing"):
+        hashes = {path: file_sha256(path) for path in files if not refusals[path]}
     # File names are stored and shown masked; the content hash tells masked names apart.
     names = {
         path: mask_file_name(path.name, hashes[path]) if path in hashes else mask_text(path.name)
         for path in files
     }
-    for gone in sorted(set(known) - set(names.values())):
-        _forget_file(con, entity, gone)
+    results: list[DeliveryResult] = []
+    present = set(names.values())
+    for file, _, status, rows in recorded:
+        if file in present:
+            continue
+        if status == "rejected":  # nothing of it was kept: the rejection goes with the file
+            _forget_file(con, entity, file)
+        elif status != "withdrawn":
+            results.append(DeliveryResult(entity, file, "gone", rows, error=GONE_FROM_LANDING))
     con.execute("DELETE FROM meta.deliveries WHERE status = 'ignored' AND entity = ?", [entity])
     for name, reason in ignored_entries(landing_dir, entity):
         ignored = DeliveryResult(entity, mask_text(name), "ignored", 0, error=reason)
@@ -385,6 +507,8 @@ def ingest_entity(
             if refusals[path]:
                 result = DeliveryResult(entity, name, "rejected", 0, error=refusals[path])
                 _reject(con, result)
+            elif known.get(name) == hashes[path] and name in withdrawn:
+                result = DeliveryResult(entity, name, "withdrawn", 0)
             elif known.get(name) == hashes[path]:
                 rows = con.execute(
                     "SELECT rows_read FROM meta.deliveries WHERE entity = ? AND file = ?",
@@ -400,6 +524,11 @@ def ingest_entity(
             )
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+    con.execute(
+        "UPDATE meta.deliveries SET in_landing = list_contains(?, file) "
+        "WHERE entity = ? AND status <> 'ignored'",
+        [sorted(present), entity],
+    )
     loaded = sum(r.rows_read for r in results if r.status == "loaded")
     progress(f"{entity}: {len(files)} filer, " + _rate(loaded, time.perf_counter() - started))
     return sorted(results, key=lambda r: r.file)

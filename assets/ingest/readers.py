@@ -10,17 +10,23 @@ import codecs
 import csv
 import io
 import tempfile
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from xml.etree.ElementTree import ParseError
 
 import duckdb
 
 from data_contracts.sql import quote_ident, quote_list, quote_literal
 
 SUPPORTED_SUFFIXES = (".csv", ".txt", ".xlsx", ".parquet")
+# What a reader leaves: the rows read, in the temp table `_delivery_read`, and the view
+# `_delivery` over it with each row's number in the file (`_row`). A view, not a copy: the rows
+# are scanned twice (the personal-data scan, the write) but copied never.
 DELIVERY_TABLE = "_delivery"
+READ_TABLE = "_delivery_read"
 _SNIFF_BYTES = 64 * 1024
 _CHUNK = 8 * 1024 * 1024
 
@@ -38,7 +44,7 @@ class MalformedRow:
 
 @dataclass
 class ReadResult:
-    """What `read_delivery` left in the temp table `_delivery`."""
+    """What `read_delivery` left in the temp view `_delivery`."""
 
     rows_read: int
     columns: list[str]
@@ -124,16 +130,24 @@ def _transcode_to_utf8(path: Path, encoding: str, directory: Path) -> Path:
     return Path(sink.name)
 
 
-def _load_rows_with_numbers(
-    con: duckdb.DuckDBPyConnection, select_sql: str, columns: list[str], malformed_rows: list[int]
+def _number_rows(
+    con: duckdb.DuckDBPyConnection, columns: list[str], malformed_rows: list[int]
 ) -> int:
-    """Create `_delivery` with `_row` = the data row number in the file.
+    """Expose `_delivery_read` as `_delivery` with `_row` = the data row number in the file.
 
-    DuckDB keeps insertion order on load, so the n-th kept record is row n plus the number of
+    DuckDB keeps insertion order on load, so the k-th kept record is row k plus the number of
     malformed rows (skipped by the reader) that came before it.
     """
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _delivery_ordered AS {select_sql}")
     col_list = ", ".join(quote_ident(c) for c in columns)
+    [(first, kept)] = con.execute(f"SELECT min(rowid), count(*) FROM {READ_TABLE}").fetchall()
+    # Inside a transaction row ids start at a large offset; only their order counts.
+    k = f"rowid - {first or 0} + 1"
+    if not malformed_rows:
+        con.execute(
+            f"CREATE OR REPLACE TEMP VIEW {DELIVERY_TABLE} AS "
+            f"SELECT {col_list}, {k} AS _row FROM {READ_TABLE}"
+        )
+        return kept
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _delivery_skips AS SELECT unnest(?::BIGINT[]) AS skipped_row",
         [sorted(malformed_rows)],
@@ -142,11 +156,8 @@ def _load_rows_with_numbers(
     # an ASOF join finds the last such skip (skips are few, rows are many).
     con.execute(
         f"""
-        CREATE OR REPLACE TEMP TABLE {DELIVERY_TABLE} AS
-        WITH kept AS (
-            -- Inside a transaction row ids start at a large offset; only their order counts.
-            SELECT {col_list}, rowid - min(rowid) OVER () + 1 AS k FROM _delivery_ordered
-        ),
+        CREATE OR REPLACE TEMP VIEW {DELIVERY_TABLE} AS
+        WITH kept AS (SELECT {col_list}, {k} AS k FROM {READ_TABLE}),
         skips AS (
             SELECT skipped_row - n AS kept_before, max(n) AS skips_so_far
             FROM (SELECT skipped_row, row_number() OVER (ORDER BY skipped_row) AS n
@@ -157,9 +168,20 @@ def _load_rows_with_numbers(
         FROM kept ASOF LEFT JOIN skips ON kept.k > skips.kept_before
         """
     )
-    con.execute("DROP TABLE _delivery_ordered")
-    con.execute("DROP TABLE _delivery_skips")
-    return con.execute(f"SELECT count(*) FROM {DELIVERY_TABLE}").fetchone()[0]
+    return kept
+
+
+def _expose_read(con: duckdb.DuckDBPyConnection) -> None:
+    """`_delivery` for a reader that numbered the rows itself."""
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {DELIVERY_TABLE} AS SELECT * FROM {READ_TABLE}")
+
+
+def drop_delivery(con: duckdb.DuckDBPyConnection) -> None:
+    """Remove what `read_delivery` left."""
+    con.execute(
+        f"DROP VIEW IF EXISTS {DELIVERY_TABLE}; DROP TABLE IF EXISTS {READ_TABLE}; "
+        "DROP TABLE IF EXISTS _delivery_skips"
+    )
 
 
 def _read_csv(
@@ -199,7 +221,7 @@ def _read_csv(
         con.execute("DROP TABLE IF EXISTS _rejects; DROP TABLE IF EXISTS _reject_scans")
         try:
             con.execute(
-                f"CREATE OR REPLACE TEMP TABLE _delivery_read AS SELECT {select} FROM {reader}"
+                f"CREATE OR REPLACE TEMP TABLE {READ_TABLE} AS SELECT {select} FROM {reader}"
             )
         except duckdb.Error as exc:
             hint = (
@@ -215,10 +237,7 @@ def _read_csv(
             "FROM _rejects GROUP BY line ORDER BY line"
         ).fetchall()
         malformed = [MalformedRow(int(r), str(e), str(line or "")) for r, e, line in rejects]
-        rows = _load_rows_with_numbers(
-            con, "SELECT * FROM _delivery_read", columns, [m.row_number for m in malformed]
-        )
-        con.execute("DROP TABLE _delivery_read")
+        rows = _number_rows(con, columns, [m.row_number for m in malformed])
         dialect = (
             f"csv {encoding}{' BOM' if head.startswith(codecs.BOM_UTF8) else ''} {delimiter!r}"
         )
@@ -260,11 +279,17 @@ def _read_xlsx(
 ) -> ReadResult:
     import openpyxl  # only Excel deliveries pay for it
     import pyarrow as pa
+    from openpyxl.utils.exceptions import InvalidFileException
 
+    # What openpyxl raises for a file that is no readable workbook: not a zip, a part missing,
+    # XML that does not parse or that it refuses (defusedxml). Anything else (MemoryError, a
+    # bug) says nothing about the file and stops the run instead of rejecting a good delivery.
+    broken = (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, ParseError)
+    not_excel = "filen kunde inte läsas som Excel (.xlsx)"
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a broken file
-        raise DeliveryRejected("filen kunde inte läsas som Excel (.xlsx)") from exc
+    except broken as exc:
+        raise DeliveryRejected(not_excel) from exc
     try:
         sheet, header_map, notices = _sheet_with_known_header(workbook, aliases, normalise)
         mapped = header_map.mapped
@@ -278,12 +303,15 @@ def _read_xlsx(
             row_numbers.append(number)
             for pos, name in mapped.items():
                 values[name].append(_cell_text(row[pos]) if pos < len(row) else None)
+    except broken as exc:  # a sheet's XML is parsed while its rows are read
+        raise DeliveryRejected(not_excel) from exc
     finally:
         workbook.close()
     table = pa.table({**values, "_row": pa.array(row_numbers, pa.int64())})
     con.register("_xlsx_rows", table)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {DELIVERY_TABLE} AS SELECT * FROM _xlsx_rows")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {READ_TABLE} AS SELECT * FROM _xlsx_rows")
     con.unregister("_xlsx_rows")
+    _expose_read(con)
     return ReadResult(
         len(row_numbers),
         list(mapped.values()),
@@ -337,6 +365,9 @@ def _read_parquet(
 
     def as_text(column: str) -> str:
         ref = quote_ident(column)
+        if types[column] == "TIMESTAMP WITH TIME ZONE":
+            # An instant: its day is the day in Sweden, whatever the reading machine's zone.
+            ref = f"timezone('Europe/Stockholm', {ref})"
         if types[column].startswith("TIMESTAMP"):
             # Date-only timestamps (how pandas writes dates) read as plain ISO dates.
             return (
@@ -350,7 +381,7 @@ def _read_parquet(
     )
     try:
         con.execute(
-            f"CREATE OR REPLACE TEMP TABLE {DELIVERY_TABLE} AS SELECT {select}, "
+            f"CREATE OR REPLACE TEMP TABLE {READ_TABLE} AS SELECT {select}, "
             f"file_row_number + 1 AS _row "
             f"FROM read_parquet({quote_literal(str(path))}, file_row_number=true)"
         )
@@ -358,7 +389,8 @@ def _read_parquet(
         raise DeliveryRejected(
             "filen kunde inte läsas som Parquet: datasidorna är trasiga"
         ) from exc
-    rows = con.execute(f"SELECT count(*) FROM {DELIVERY_TABLE}").fetchone()[0]
+    _expose_read(con)
+    rows = con.execute(f"SELECT count(*) FROM {READ_TABLE}").fetchone()[0]
     return ReadResult(
         rows, list(mapped.values()), header_map.unknown, "parquet", notices=header_map.duplicates
     )
@@ -371,7 +403,8 @@ def read_delivery(
     normalise: Callable[[str], str],
     scratch: Path,
 ) -> ReadResult:
-    """Load `path` into the temp table `_delivery` (canonical text columns + `_row`).
+    """Load `path` into the temp view `_delivery` (canonical text columns + `_row`); the caller
+    removes it with `drop_delivery`.
 
     Raises `DeliveryRejected` when the file is not a readable table at all.
     """

@@ -23,6 +23,7 @@ import duckdb
 
 from data_contracts.contracts import ENTITIES, KPI_DIMENSIONS, load_contract
 from data_contracts.periods import GRAINS, STEP_SQL, period_complete_sql
+from data_contracts.sql import quote_literal
 
 SQL_DIR = Path(__file__).parent / "sql"
 # Helper relations (`sql/_<name>.sql` -> `work.<name>`) the KPI files, the survival curve and
@@ -87,7 +88,7 @@ def _facts(con: duckdb.DuckDBPyConnection, table: str, files: list[str], extra: 
 
 def _dimension_case(label: bool) -> str:
     whens = " ".join(
-        f"WHEN grouping({d}) = 0 THEN {repr(d) if label else d}" for d in KPI_DIMENSIONS
+        f"WHEN grouping({d}) = 0 THEN {quote_literal(d) if label else d}" for d in KPI_DIMENSIONS
     )
     return f"CASE {whens} ELSE 'all' END"
 

@@ -13,7 +13,7 @@ from assets.disclosure.suppression import apply_disclosure
 from data_contracts.contracts import SURVEY_DIMENSIONS, load_survey
 from data_contracts.periods import period_complete_sql
 from data_contracts.pii import mask_sql
-from data_contracts.sql import quote_literal
+from data_contracts.sql import quote_ident, quote_literal
 
 AS_OF = "(SELECT as_of FROM model.run_params)"
 Z = 1.959963984540054  # 97.5th percentile of the standard normal: a 95 % interval
@@ -31,7 +31,7 @@ def build_sipkollen_mart(
     progress: Progress | None = None,
 ) -> int:
     survey = load_survey()
-    questions = ", ".join(q.id for q in survey.questions)
+    questions = ", ".join(quote_ident(q.id) for q in survey.questions)
     dims = ", ".join(f"coalesce({d}, 'unknown') AS {d}" for d in SURVEY_DIMENSIONS)
     sets = ", ".join(
         f"(question_id, {period}{', ' + d if d else ''})"

@@ -48,6 +48,11 @@ def published_marts(
             f"SIP_QUARANTINE_EXPORT_LIMIT={settings.quarantine_export_limit}); "
             "the restricted serving file has them all"
         )
+    for table in manifest["restricted"]["undeclared"]:
+        context.log.warning(
+            f"marts.{table} is not declared aggregated (data_contracts/published.py): "
+            "published to the restricted file only"
+        )
     context.log.info(f"published version {manifest['version']} at {settings.publish_root}")
     return MaterializeResult(
         metadata={

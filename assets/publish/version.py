@@ -5,10 +5,11 @@ Layout of the publish folder (`Settings.publish_root`, default `<warehouse dir>/
     current -> v20260301T120000Z-1a2b3c4d   a symbolic link, replaced with os.replace
     v20260301T120000Z-1a2b3c4d/
         manifest.json          run id, as-of date, tables, rows, what the exports left out
-        serving.duckdb         aggregated marts (dashboards, BI tools)
-        restricted.duckdb      row-level marts (data_contracts.published.ROW_LEVEL_MARTS)
-        export/                aggregated marts as Parquet and Excel CSV
-        restricted_export/     row-level marts as Parquet and Excel CSV
+        serving.duckdb         the marts declared aggregated (data_contracts.published), for
+                               dashboards and BI tools
+        restricted.duckdb      every other mart: row-level, and any not declared aggregated
+        export/                the aggregated marts as Parquet and Excel CSV
+        restricted_export/     the restricted marts as Parquet and Excel CSV
 
 A version is built under a hidden `.building-*` name and renamed into place only when complete;
 `current` then moves to it in one rename. A reader therefore sees the old version or the new
@@ -29,7 +30,7 @@ import duckdb
 
 from assets.publish.exports import Export, export_marts
 from assets.publish.serving import copy_marts, mart_tables
-from data_contracts.published import ROW_LEVEL_MARTS
+from data_contracts.published import AGGREGATED_MARTS, ROW_LEVEL_MARTS
 from data_contracts.settings import CURRENT_VERSION, PublishedFiles
 
 VERSION_PREFIX = "v"
@@ -87,8 +88,10 @@ def publish_version(
     building = PublishedFiles(root / f"{BUILDING_PREFIX}{name}")
     building.folder.mkdir()
     tables = mart_tables(con)
-    restricted = [t for t in tables if t in ROW_LEVEL_MARTS]
-    aggregated = [t for t in tables if t not in ROW_LEVEL_MARTS]
+    # An allow-list: a mart nobody declared aggregated is published restricted only.
+    aggregated = [t for t in tables if t in AGGREGATED_MARTS]
+    restricted = [t for t in tables if t not in AGGREGATED_MARTS]
+    undeclared = [t for t in restricted if t not in ROW_LEVEL_MARTS]
     copy_marts(con, aggregated, building.serving)
     copy_marts(con, restricted, building.restricted_serving)
     exports: list[Export] = export_marts(con, aggregated, building.export)
@@ -101,7 +104,11 @@ def publish_version(
         "as_of": as_of.isoformat() if as_of else None,
         "published_at": now.isoformat(timespec="seconds"),
         "serving": {"file": building.serving.name, "tables": aggregated},
-        "restricted": {"file": building.restricted_serving.name, "tables": restricted},
+        "restricted": {
+            "file": building.restricted_serving.name,
+            "tables": restricted,
+            "undeclared": undeclared,
+        },
         "exports": {
             e.table: {"rows_exported": e.rows_exported, "rows_left_out": e.rows_left_out}
             for e in exports

@@ -17,6 +17,7 @@ from dagster_duckdb import DuckDBResource
 from assets.expectations import check_result, gx_expectations, run_expectations
 from assets.resources import SipSettings
 from assets.run_params import read_run_params, write_run_params
+from assets.step_times import StepTimes, step
 from assets.validate.rules import default_as_of, validate_entity
 from data_contracts.contracts import ENTITIES, load_contract
 
@@ -32,8 +33,9 @@ QUARANTINE_CHECK = "quarantine_share_within_limit"
 def run_params(duckdb: DuckDBResource, sip: SipSettings) -> MaterializeResult:
     settings = sip.get()
     run_date = date.today()
-    with duckdb.get_connection() as con:
-        as_of = settings.as_of or default_as_of(con, run_date)
+    with StepTimes() as times, duckdb.get_connection() as con:
+        with step("as-of date"):
+            as_of = settings.as_of or default_as_of(con, run_date)
         write_run_params(con, settings, as_of, run_date)
         # What DuckDB applies (SIP_DUCKDB_MEMORY_LIMIT as it understood it), not the text given.
         memory_limit = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
@@ -44,6 +46,7 @@ def run_params(duckdb: DuckDBResource, sip: SipSettings) -> MaterializeResult:
             "run_date": run_date.isoformat(),
             **{k: v for k, v in settings.as_text().items() if k not in ("as_of",)},
             "duckdb_memory_limit": memory_limit,
+            **times.metadata(),
         }
     )
 
@@ -72,9 +75,11 @@ def _validated_asset(entity: str) -> AssetsDefinition:
     def validated(
         context: AssetExecutionContext, duckdb: DuckDBResource, sip: SipSettings
     ) -> MaterializeResult:
-        with duckdb.get_connection() as con:
+        with StepTimes() as times, duckdb.get_connection() as con:
             run_date = read_run_params(con).run_date
             counts = validate_entity(con, entity, run_date)
+            with step("expectations"):
+                share_check = quarantine_share_check(counts, sip.get().quarantine_share_limit)
             top_rules = con.execute(
                 "SELECT rule, count(*) FROM (SELECT unnest(rules) AS rule FROM quarantine.rows "
                 "WHERE entity = ?) GROUP BY rule ORDER BY 2 DESC, 1 LIMIT 15",
@@ -89,8 +94,9 @@ def _validated_asset(entity: str) -> AssetsDefinition:
                 "rules_broken": MetadataValue.md(
                     "\n".join(f"- `{rule}`: {n}" for rule, n in top_rules) or "(none)"
                 ),
+                **times.metadata(),
             },
-            check_results=[quarantine_share_check(counts, sip.get().quarantine_share_limit)],
+            check_results=[share_check],
         )
 
     return validated

@@ -21,6 +21,7 @@ from dagster import (
 from dagster_duckdb import DuckDBResource
 
 from assets.resources import SipSettings
+from assets.step_times import StepTimes, step
 from data_contracts.contracts import CADENCE_DAYS, ENTITIES, load_contract
 from data_contracts.rule_catalogue import describe_rule
 from data_contracts.sql import quote_ident, quote_literal
@@ -91,7 +92,7 @@ def freshness_sql() -> str:
             SELECT d.entity, max(d.file) AS latest_file,
                    max(t.delivered_at) AS delivered_at
             FROM meta.deliveries AS d JOIN _delivered AS t USING (entity, file)
-            WHERE d.status <> 'rejected' GROUP BY d.entity
+            WHERE d.status NOT IN ('rejected', 'withdrawn') GROUP BY d.entity
         )
         SELECT c.entity, l.latest_file, l.delivered_at, c.cadence, c.cadence_days,
                (l.delivered_at::DATE + c.cadence_days)::DATE AS next_due,
@@ -175,12 +176,13 @@ def build_quality_marts(con: duckdb.DuckDBPyConnection, landing_dir: Path) -> No
         )
         SELECT d.entity, d.file, d.rows_read, coalesce(a.n, 0)::BIGINT AS rows_accepted,
                coalesce(q.n, 0)::BIGINT AS rows_quarantined, d.contract_version, d.loaded_at,
-               CASE WHEN d.status IN ('rejected', 'ignored') THEN d.status
+               CASE WHEN d.status IN ('rejected', 'ignored', 'withdrawn') THEN d.status
                     WHEN coalesce(q.n, 0) > 0 THEN 'accepted_with_errors'
                     ELSE 'accepted' END AS verdict,
                c.change, coalesce(q.pii, 0)::BIGINT AS pii_findings,
                coalesce(r.top_rules, []) AS top_rules, t.delivered_at, d.status, d.error,
-               d.dialect, d.unknown_columns, d.notices
+               d.dialect, d.unknown_columns, d.notices, d.in_landing, d.withdrawn_at,
+               d.withdrawn_by, d.withdrawal_reason
         FROM meta.deliveries AS d
         LEFT JOIN accepted AS a USING (entity, file)
         LEFT JOIN quarantined AS q USING (entity, file)
@@ -221,8 +223,9 @@ def build_quality_marts(con: duckdb.DuckDBPyConnection, landing_dir: Path) -> No
     description="Steward marts: verdict per delivery, rules in Swedish, quarantine, freshness.",
 )
 def data_quality_marts(duckdb: DuckDBResource, sip: SipSettings) -> MaterializeResult:
-    with duckdb.get_connection() as con:
-        build_quality_marts(con, sip.get().landing_dir)
+    with StepTimes() as times, duckdb.get_connection() as con:
+        with step("steward marts"):
+            build_quality_marts(con, sip.get().landing_dir)
         files, quarantined, rejected = con.execute(
             "SELECT count(*), sum(rows_quarantined), count(*) FILTER (verdict = 'rejected') "
             "FROM marts.data_quality"
@@ -232,6 +235,7 @@ def data_quality_marts(duckdb: DuckDBResource, sip: SipSettings) -> MaterializeR
             "files": files,
             "files_rejected": rejected,
             "rows_quarantined": int(quarantined or 0),
+            **times.metadata(),
         }
     )
 

@@ -17,6 +17,8 @@ from datetime import date
 
 import duckdb
 
+from assets.step_times import step
+from data_contracts.booleans import boolean_sql
 from data_contracts.contracts import (
     ENTITIES,
     Contract,
@@ -27,8 +29,12 @@ from data_contracts.contracts import (
 from data_contracts.sql import quote_ident, quote_literal
 
 TYPED = "typed__"  # prefix of the typed copy of each column while checking
-TRUE_WORDS = ("true", "ja", "1", "yes", "sant")
-FALSE_WORDS = ("false", "nej", "0", "no", "falskt")
+# YYYY-MM-DD, optionally with a time of day ("T" or a space, minutes, seconds, fractions) and
+# an offset from UTC.
+DATE_OR_TIMESTAMP = (
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
+    r"([T ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]+)?)?(Z|[+-][0-9]{2}(:?[0-9]{2})?)?)?"
+)
 QUARANTINE_DDL = """
 CREATE SCHEMA IF NOT EXISTS judged;
 CREATE SCHEMA IF NOT EXISTS staging;
@@ -58,15 +64,14 @@ def typed_sql(field: Field) -> str:
     """SQL turning the raw text into the field's type; NULL when it cannot be read."""
     value = _value(field)
     if field.type == "date":
+        # SPEC dates are days: a time of day (an export's meeting time, an Excel datetime, a
+        # Parquet timestamp) is read past, and the day is the one written.
         return (
-            f"CASE WHEN regexp_full_match({value}, '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}') "
-            f"THEN TRY_CAST({value} AS DATE) END"
+            f"CASE WHEN regexp_full_match({value}, {quote_literal(DATE_OR_TIMESTAMP)}) "
+            f"THEN TRY_CAST(left({value}, 10) AS DATE) END"
         )
     if field.type == "boolean":
-        return (
-            f"CASE WHEN lower({value}) IN ({', '.join(map(quote_literal, TRUE_WORDS))}) THEN true "
-            f"WHEN lower({value}) IN ({', '.join(map(quote_literal, FALSE_WORDS))}) THEN false END"
-        )
+        return boolean_sql(value)
     if field.type == "integer":
         return f"TRY_CAST({value} AS INTEGER)"
     if field.type == "code":
@@ -227,17 +232,20 @@ def validate_entity(con: duckdb.DuckDBPyConnection, entity: str, run_date: date)
     # One transaction: readers see the previous verdict or the whole new one, never a part.
     con.execute("BEGIN TRANSACTION")
     try:
-        con.execute(
-            f"CREATE OR REPLACE TABLE {judged} AS "
-            + " UNION ALL BY NAME ".join(f"({part})" for part in parts or [empty])
-        )
-        counts = _quarantine_failures(con, newest)
+        with step("judging"):
+            con.execute(
+                f"CREATE OR REPLACE TABLE {judged} AS "
+                + " UNION ALL BY NAME ".join(f"({part})" for part in parts or [empty])
+            )
+        with step("quarantining"):
+            counts = _quarantine_failures(con, newest)
         listed = ", ".join(quote_ident(c) for c in columns)
         con.execute(
             f"CREATE OR REPLACE VIEW staging.{entity} AS "
             f"SELECT {listed}, _file, _row FROM {judged} WHERE len(_rules) = 0"
         )
-        con.execute("COMMIT")
+        with step("committing"):
+            con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise

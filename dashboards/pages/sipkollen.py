@@ -8,31 +8,26 @@ from textwrap import wrap
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
+from plotly.subplots import make_subplots
 
 from dashboards.auth import require_page
-from dashboards.components import (
-    COLOURS,
-    FONT_SIZE,
-    GROUP_COLOURS,
-    explain_if_empty,
+from dashboards.charts import explain_if_empty, show_chart, style
+from dashboards.chrome import (
+    fill_screen,
     hide_page_chrome,
     page_header,
-    pdf_download,
-    period_filters,
-    show_chart,
     step_with_keys,
-    style,
-    table_with_downloads,
-    url_select,
 )
 from dashboards.data import query
-from dashboards.formatting import file_name, file_stem, number, period_label
+from dashboards.exports import pdf_download, table_with_downloads
+from dashboards.formatting import file_name, file_stem, period_label
 from dashboards.handout import (
     COMPARISONS,
     HandoutRow,
     comparison_groups,
     comparison_title,
     pdf_handout,
+    share_with_n,
     sipkollen_handout,
 )
 from dashboards.i18n import (
@@ -43,11 +38,15 @@ from dashboards.i18n import (
     t,
     value_label,
 )
+from dashboards.palette import COLOURS, FONT_SIZE, GROUP_COLOURS
+from dashboards.periods import period_filters
+from dashboards.periods import period_text as period_heading
+from dashboards.url_state import url_select
 from data_contracts.contracts import SURVEY_DIMENSIONS, load_survey
 from data_contracts.safe_text import plain_html, plain_markdown
 
 DIMENSIONS = ("all", *SURVEY_DIMENSIONS)
-# A slide fills a 1080-pixel-high screen below the step buttons.
+# A slide's chart fills the screen below the step buttons; this is its height until measured.
 SLIDE_HEIGHT = 820
 # Percent ticks written out: room beyond 100 % is for the labels, not for a "125 %" tick.
 PERCENT_TICKS = {
@@ -57,6 +56,8 @@ PERCENT_TICKS = {
 
 require_page("sipkollen")
 presenting = st.query_params.get("present") == "1"
+# On a slide the chart takes the screen's height (`chrome.fill_screen`), else its figure's.
+CHART_HEIGHT = "stretch" if presenting else "content"
 info = page_header("sipkollen.title", "", quiet=presenting)
 if info is None:
     st.stop()
@@ -83,7 +84,8 @@ with st.sidebar:
 if period is None:
     st.info(t("common.empty_selection"))
     st.stop()
-period_text = period_label(grain, period)
+# '2026 K4 (t.o.m. 31 okt)' for the period that holds the as-of date, on the page and handout.
+period_text = period_heading(grain, period, info["as_of"])
 population = population_label(dimension, value, t("common.all"))
 suppressed_text = t("common.suppressed")
 
@@ -92,15 +94,11 @@ def percent(share: float) -> float | None:
     return None if pd.isna(share) else round(share * 100, 1)
 
 
-def percent_text(value: float) -> str:
-    """'82 %', or '–' where no one of the group answered."""
-    return "–" if pd.isna(value) else f"{number(value)} %"
-
-
 def statement_label(text: str) -> str:
     """A statement as a chart label: escaped (it comes from the survey file) and wrapped so that
-    20-pixel labels leave the bars room."""
-    return "<br>".join(wrap(plain_html(text), 28))
+    20-pixel labels leave the bars room. A slide, as wide as the screen but at most 720 pixels
+    high on a projector, needs the height more: its labels take one line each."""
+    return "<br>".join(wrap(plain_html(text), 46 if presenting else 28))
 
 
 # One cached query for the selected group serves the statements and the trend.
@@ -116,8 +114,9 @@ results = selected[
 results["statement"] = results["question_id"].map(statement).fillna(results["question_id"])
 
 
-def interval_table(frame: pd.DataFrame, first: tuple[str, pd.Series]) -> pd.DataFrame:
-    """Shares with their intervals and counts, as a chart's data table and export."""
+def interval_table(frame: pd.DataFrame, leading: dict[str, pd.Series]) -> pd.DataFrame:
+    """Shares with their intervals and counts after the `leading` columns (what each row is),
+    as a chart's data table and export."""
     hidden = frame["suppressed"].to_numpy()
 
     def shares(column: str) -> list:
@@ -127,7 +126,7 @@ def interval_table(frame: pd.DataFrame, first: tuple[str, pd.Series]) -> pd.Data
 
     return pd.DataFrame(
         {
-            first[0]: first[1].to_numpy(),
+            **{header: column.to_numpy() for header, column in leading.items()},
             t("sipkollen.share_percent"): shares("share_positive"),
             t("sipkollen.ci_low"): shares("ci_low"),
             t("sipkollen.ci_high"): shares("ci_high"),
@@ -140,7 +139,8 @@ def interval_table(frame: pd.DataFrame, first: tuple[str, pd.Series]) -> pd.Data
 
 
 def statements_slide(height: int) -> None:
-    """Share of Yes per statement with its interval; the percentage sits beyond the whisker."""
+    """Share of Yes per statement with its interval; the percentage and n sit beyond the
+    whisker. A hidden statement draws no bar (a full grey bar would read as 100 %)."""
     shown = results[~results["suppressed"]]
     hidden = results[results["suppressed"]]
     labels = results["statement"].map(statement_label)
@@ -161,17 +161,13 @@ def statements_slide(height: int) -> None:
                 },
                 hoverinfo="skip",
             ),
-            go.Bar(
-                y=labels[hidden.index],
-                x=[100] * len(hidden),
-                orientation="h",
-                marker_color=COLOURS["suppressed"],
-                hoverinfo="skip",
-            ),
             go.Scatter(
                 y=pd.concat([labels[shown.index], labels[hidden.index]]),
                 x=pd.concat([shown["ci_high"] * 100 + 1.5, pd.Series([1.5] * len(hidden))]),
-                text=[f"{s * 100:.0f} %" for s in shown["share_positive"]]
+                text=[
+                    share_with_n(share, n)
+                    for share, n in zip(shown["share_positive"], shown["n_applicable"], strict=True)
+                ]
                 + [t("common.too_few_answers")] * len(hidden),
                 mode="text",
                 textposition="middle right",
@@ -181,13 +177,14 @@ def statements_slide(height: int) -> None:
             ),
         ]
     )
-    fig.update_layout(showlegend=False, barmode="overlay")
+    fig.update_layout(showlegend=False)
     fig.update_yaxes(autorange="reversed", categoryorder="array", categoryarray=labels.tolist())
-    fig.update_xaxes(range=[0, 112], **PERCENT_TICKS)
+    fig.update_xaxes(range=[0, 135], **PERCENT_TICKS)
     title = t("sipkollen.share_title", period=period_text, population=population)
     show_chart(
         style(fig, title, height=height),
-        interval_table(results, (t("sipkollen.statement"), results["statement"])),
+        interval_table(results, {t("sipkollen.statement"): results["statement"]}),
+        height=CHART_HEIGHT,
     )
 
 
@@ -214,6 +211,7 @@ def trend_slide(height: int) -> None:
                 y=pd.concat([ok["ci_high"], ok["ci_low"][::-1]]) * 100,
                 fill="toself",
                 fillcolor=COLOURS["band"],
+                mode="lines",
                 line={"width": 0},
                 hoverinfo="skip",
             ),
@@ -231,50 +229,99 @@ def trend_slide(height: int) -> None:
     quarter_names = trend["period_start"].map(partial(period_label, "quarter"))
     show_chart(
         style(fig, title, height=height),
-        interval_table(trend, (t("grain.quarter"), quarter_names)),
+        interval_table(trend, {t("grain.quarter"): quarter_names}),
+        height=CHART_HEIGHT,
     )
 
 
 def comparison_slide(by: str, title_key: str, height: int) -> None:
-    """Shares per meeting type or respondent. The marts hold no cross-breakdowns, so under a
-    filter the chart shows all answers and its heading says so."""
+    """Shares per meeting type or respondent, one panel per group beside each other: each share
+    with its interval (the whisker) and its n, so that a small group's 100 % is read as the
+    uncertain figure it is. A hidden group draws no bar (a full grey bar would read as 100 %).
+    The marts hold no cross-breakdowns, so under a filter the chart shows all answers and its
+    heading says so."""
     title = comparison_title(title_key, period_text, dimension, value)
     groups = comparison_groups(grain, period, by)
     if groups.empty or groups["suppressed"].all():
         st.subheader(plain_markdown(title), anchor=False)
         explain_if_empty(groups, threshold)
         return
-    fig = go.Figure()
-    table = pd.DataFrame({t("sipkollen.statement"): list(statement.values())})
-    for index, (group_value, group) in enumerate(groups.groupby("dimension_value")):
-        group = group.set_index("question_id").reindex(list(statement))
-        # No row: nobody of the group answered the statement ("–"); suppressed: too few.
+    names = list(dict.fromkeys(groups["dimension_value"]))
+    fig = make_subplots(
+        rows=1,
+        cols=len(names),
+        shared_yaxes=True,
+        horizontal_spacing=0.03,
+        subplot_titles=[plain_html(code_label(name)) for name in names],
+    )
+    labels = [statement_label(text) for text in statement.values()]
+    for index, name in enumerate(names):
+        group = groups[groups["dimension_value"] == name].set_index("question_id")
+        group = group.reindex(list(statement)).assign(label=labels)
+        # No row: nobody of the group answered the statement ("–"); suppressed: hidden.
         hidden = group["suppressed"].fillna(False).astype(bool)
-        shares = group["share_positive"].where(~hidden)
-        cells = [suppressed_text if h else percent(v) for v, h in zip(shares, hidden, strict=True)]
+        shown = group[group["share_positive"].notna() & ~hidden]
         fig.add_trace(
             go.Bar(
-                name=plain_html(code_label(group_value)),
-                marker_color=GROUP_COLOURS[index % len(GROUP_COLOURS)],
-                y=[statement_label(s) for s in statement.values()],
-                x=shares.fillna(0) * 100,
+                y=shown["label"],
+                x=shown["share_positive"] * 100,
                 orientation="h",
+                marker_color=GROUP_COLOURS[index % len(GROUP_COLOURS)],
+                error_x={
+                    "type": "data",
+                    "symmetric": False,
+                    "array": (shown["ci_high"] - shown["share_positive"]) * 100,
+                    "arrayminus": (shown["share_positive"] - shown["ci_low"]) * 100,
+                    "color": COLOURS["text"],
+                    "thickness": 2,
+                },
+                hoverinfo="skip",
+            ),
+            row=1,
+            col=index + 1,
+        )
+        # The figure sits beyond the whisker; a hidden or missing one at the axis start.
+        fig.add_trace(
+            go.Scatter(
+                y=group["label"],
+                x=(group["ci_high"].where(group.index.isin(shown.index)) * 100).fillna(0) + 2,
                 text=[
-                    t("common.too_few_answers") if c == suppressed_text else percent_text(c)
-                    for c in cells
+                    suppressed_text
+                    if h
+                    else "–"
+                    if pd.isna(row.share_positive)
+                    else share_with_n(row.share_positive, row.n_applicable)
+                    for h, row in zip(hidden, group.itertuples(), strict=True)
                 ],
-                textposition="outside",
+                mode="text",
+                textposition="middle right",
                 textfont={"size": FONT_SIZE, "color": COLOURS["text"]},
-                constraintext="none",
                 cliponaxis=False,
                 hoverinfo="skip",
-            )
+            ),
+            row=1,
+            col=index + 1,
         )
-        table[code_label(group_value)] = cells
-    fig.update_layout(barmode="group", legend={"traceorder": "normal"})
-    fig.update_yaxes(autorange="reversed")
-    fig.update_xaxes(range=[0, 125], **PERCENT_TICKS)
-    show_chart(style(fig, title, height=height), table)
+    fig.update_layout(showlegend=False)
+    fig.update_yaxes(autorange="reversed", categoryorder="array", categoryarray=labels)
+    # Ticks at 0 and 100 % only: a narrow panel has no room for five upright ones.
+    fig.update_xaxes(range=[0, 220], tickvals=[0, 100], ticktext=["0 %", "100 %"], tickangle=0)
+    style(fig, title, height=height)
+    # The panels' names sit between the title and the bars: room for them below the title.
+    fig.update_layout(margin={"t": fig.layout.margin.t + 34})
+    fig.update_annotations(font={"size": FONT_SIZE, "color": COLOURS["text"]})
+    table = groups.assign(
+        statement=groups["question_id"].map(statement).fillna(groups["question_id"]),
+        group=groups["dimension_value"].map(code_label),
+    )
+    show_chart(
+        fig,
+        interval_table(
+            table,
+            {t("sipkollen.statement"): table["statement"], dimension_label(by): table["group"]},
+        ),
+        height=CHART_HEIGHT,
+    )
 
 
 def sentences() -> list[HandoutRow]:
@@ -337,29 +384,33 @@ if presenting:
         del st.query_params["present"]
         st.query_params.pop("slide", None)
 
-    back, position, forward, leave = st.columns([2, 2, 2, 3], vertical_alignment="center")
-    back.button(
-        t("sipkollen.previous_slide"),
-        key="slide_previous",
-        on_click=step,
-        args=(-1,),
-        disabled=current == 1,
-        width="stretch",
-    )
-    position.markdown(t("sipkollen.slide_of", current=current, count=count))
-    forward.button(
-        t("sipkollen.next_slide"),
-        key="slide_next",
-        on_click=step,
-        args=(1,),
-        disabled=current == count,
-        width="stretch",
-    )
-    leave.button(t("sipkollen.leave_presentation"), key="slide_leave", on_click=leave_presentation)
-    step_with_keys()
-    if current == 1 and explain_if_empty(results, threshold):
-        st.stop()
-    slides[current - 1](SLIDE_HEIGHT)
+    fill_screen("slide")
+    with st.container(height=SLIDE_HEIGHT, border=False, key="slide"):
+        back, position, forward, leave = st.columns([2, 2, 2, 3], vertical_alignment="center")
+        back.button(
+            t("sipkollen.previous_slide"),
+            key="slide_previous",
+            on_click=step,
+            args=(-1,),
+            disabled=current == 1,
+            width="stretch",
+        )
+        position.markdown(t("sipkollen.slide_of", current=current, count=count))
+        forward.button(
+            t("sipkollen.next_slide"),
+            key="slide_next",
+            on_click=step,
+            args=(1,),
+            disabled=current == count,
+            width="stretch",
+        )
+        leave.button(
+            t("sipkollen.leave_presentation"), key="slide_leave", on_click=leave_presentation
+        )
+        step_with_keys()
+        if current == 1 and explain_if_empty(results, threshold):
+            st.stop()
+        slides[current - 1](SLIDE_HEIGHT)
     st.stop()
 
 st.write(t("sipkollen.intro", threshold=threshold))
@@ -378,10 +429,11 @@ if not explain_if_empty(results, threshold):
         )
     with st.expander(t("common.table")):
         table_with_downloads(
-            interval_table(results, (t("sipkollen.statement"), results["statement"])),
+            interval_table(results, {t("sipkollen.statement"): results["statement"]}),
             file_stem("sipkollen", grain, period, dimension, value),
             source="marts.sipkollen",
             selection=f"{period_text} · {population}",
+            title=t("sipkollen.title"),
         )
 trend_slide(480)
 for by, title_key in COMPARISONS:

@@ -1,49 +1,27 @@
-"""Unit view: one unit's KPIs against the whole region, and its overdue follow-ups to act on."""
+"""Unit view: one unit's KPIs against the whole region, and its overdue follow-ups to act on.
+
+The figures come from one view-model (`dashboards.views.unit`), which the downloads use too."""
 
 import pandas as pd
 import streamlit as st
 
 from dashboards.auth import published_units, require_page, row_level_query
-from dashboards.components import (
-    about,
-    explain_if_empty,
-    first_data_month,
-    first_full_period,
-    format_value,
-    kpi_catalogue,
-    page_header,
-    period_filters,
-    period_text,
-    show_chart,
-    style,
-    table_with_downloads,
-    trend_chart,
-    url_select,
-)
+from dashboards.charts import explain_if_empty, show_chart, style, trend_chart
+from dashboards.chrome import page_header
 from dashboards.data import query
+from dashboards.exports import table_with_downloads
+from dashboards.figures import about, format_value, kpi_catalogue
 from dashboards.i18n import kpi_label, t
+from dashboards.periods import period_filters
+from dashboards.url_state import url_choice, url_select
+from dashboards.views.unit import COMPARED, unit_view
 from data_contracts.safe_text import plain_markdown
-
-COMPARED = (
-    "needs_identified",
-    "days_need_to_meeting:p50",
-    "meeting_within_target_share",
-    "waiting_for_meeting",
-    "follow_up_booked_share",
-    "follow_up_on_time_share",
-    "follow_ups_overdue",
-    "coordinator_appointed_share",
-    "plan_handed_over_share",
-    "active_plans",
-    "deviations_per_100_active",
-)
 
 viewer = require_page("unit")
 info = page_header("unit.title", t("unit.intro"))
 if info is None:
     st.stop()
 threshold = int(info["suppression_threshold"])
-as_of = pd.Timestamp(info["as_of"])
 CATALOGUE = kpi_catalogue(query)
 # A unit manager sees their own units only (SPEC §7).
 units = viewer.visible_units(published_units())
@@ -59,74 +37,38 @@ if unit is None or period is None:
     st.info(t("common.empty_selection"))
     st.stop()
 
-figures = query(
-    f"SELECT period_start, kpi, dimension, value, suppressed FROM marts.kpi "
-    f"WHERE period_grain = ? AND kpi IN ({', '.join('?' * len(COMPARED))}) "
-    "AND ((dimension = 'initiating_unit' AND dimension_value = ?) OR dimension = 'all') "
-    "ORDER BY period_start",
-    [grain, *COMPARED, unit],
-)
-chosen = figures[figures["period_start"] == period]
-compare_title = t(
-    "unit.compare_title", unit=plain_markdown(unit), period=period_text(grain, period, as_of)
-)
+# The trend picker sits with its chart, but its choice shapes the view-model.
+view = unit_view(info, unit, grain, period, url_choice("trend", COMPARED))
+compare_title = t("unit.compare_title", unit=plain_markdown(unit), period=view.period_shown)
 st.subheader(compare_title)
-if not explain_if_empty(chosen[chosen["dimension"] == "initiating_unit"], threshold):
-    # Numbers stay numbers (shares in per cent), so an export opens ready for analysis; a
-    # suppressed cell is empty and says so in its own column.
-    cells = chosen.set_index(["kpi", "dimension"])
-    rows = []
-    for kpi in COMPARED:
-        kind = about(CATALOGUE, kpi, "kind", "count")
-        row = {
-            t("unit.columns.kpi"): kpi_label(kpi),
-            t("unit.columns.unit_of"): t(f"unit.units.{kind}"),
-        }
-        hidden = []
-        for dimension, column in (("initiating_unit", "unit_column"), ("all", "region_column")):
-            cell = cells.loc[(kpi, dimension)] if (kpi, dimension) in cells.index else None
-            shown = cell is not None and not cell["suppressed"] and pd.notna(cell["value"])
-            row[t(f"unit.{column}")] = (
-                round(float(cell["value"]) * (100 if kind == "share" else 1), 1) if shown else None
-            )
-            if cell is not None and cell["suppressed"]:
-                hidden.append(t(f"unit.{column}"))
-        row[t("unit.columns.suppressed")] = ", ".join(hidden)
-        rows.append(row)
+if not explain_if_empty(view.own, threshold):
     table_with_downloads(
-        pd.DataFrame(rows),
+        view.table,
         f"enhet_{unit}",
         source="marts.kpi",
-        selection=t("unit.compare_title", unit=unit, period=period_text(grain, period, as_of)),
+        selection=t("unit.compare_title", unit=unit, period=view.period_shown),
+        title=t("unit.title"),
     )
 
-# --- the unit's trend against the whole region ---------------------------------------------------
-trend_kpi = url_select(t("overview.trend_kpi"), COMPARED, "trend", kpi_label)
-kind = about(CATALOGUE, trend_kpi, "kind", "count")
-series = figures[figures["kpi"] == trend_kpi]
-series = series[series["period_start"] >= first_full_period(grain, first_data_month(query))]
-own = series[series["dimension"] == "initiating_unit"].reset_index(drop=True)
-trend_title = t(
-    "unit.trend_title",
-    kpi=kpi_label(trend_kpi),
-    grain=t(f"grain.{grain}").lower(),
-    unit=unit,  # plain text: explain_if_empty escapes it for Markdown, style() for the chart
-)
-if not explain_if_empty(own, threshold, trend_title):
-    target = about(CATALOGUE, trend_kpi, "target")
+# --- the unit's trend: against all units for shares, rates and days; a count alone ----------------
+url_select(t("overview.trend_kpi"), COMPARED, "trend", kpi_label)
+if not explain_if_empty(view.trend_lines[0][1], threshold, view.trend_title):
+    target = about(CATALOGUE, view.trend_kpi, "target")
     fig, table = trend_chart(
-        [
-            (t("unit.unit_column"), own),
-            (t("unit.region_column"), series[series["dimension"] == "all"].reset_index(drop=True)),
-        ],
+        view.trend_lines,
         grain,
-        kind,
-        as_of,
-        target=(t("common.target", target=format_value(target, False, kind)), float(target))
+        view.trend_kind,
+        info["as_of"],
+        target=(
+            t("common.target", target=format_value(target, False, view.trend_kind)),
+            float(target),
+        )
         if target is not None
         else None,
     )
-    show_chart(style(fig, trend_title), table=table)
+    show_chart(style(fig, view.trend_title), table=table)
+    if view.trend_note:
+        st.caption(view.trend_note)
 
 # Row-level list: pseudonymous ids and unit codes only (SPEC §5), never on leadership pages.
 as_of = pd.Timestamp(info["as_of"]).date().isoformat()
@@ -148,4 +90,5 @@ else:
         source="marts.overdue_follow_ups",
         selection=t("unit.overdue_title", unit=unit, as_of=as_of),
         suppression=False,
+        title=t("kpi.follow_ups_overdue"),
     )

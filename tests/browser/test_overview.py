@@ -49,7 +49,7 @@ def _open(browser, url: str):
     return page
 
 
-# A chart's title as a person reads it: `components.style` wraps long titles with <br>, which
+# A chart's title as a person reads it: `charts.style` wraps long titles with <br>, which
 # Plotly draws as one <tspan class="line"> per line, so the text content runs the lines together.
 TITLE = """chart => {
   const title = chart.querySelector('.gtitle');
@@ -80,7 +80,8 @@ def test_filtered_overview_says_whole_region_status_and_part_period(
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page = _open(
         browser,
-        f"{served_app}/?grain=year&dim=municipality_code&value={municipality}&trend={KPI}",
+        f"{served_app}/?grain=year&period=2026-01-01&dim=municipality_code&value={municipality}"
+        f"&trend={KPI}",
     )
     main = page.locator("[data-testid='stMain']").first
     # The year is not over: the selector, the tiles and the trend say up to which day.
@@ -129,7 +130,9 @@ def test_a_trend_draws_suppressed_months_as_gaps_beside_the_target(
     expect(line.locator("path.point")).to_have_count(shown)
     # The hidden months are marked on their own, and the legend says what the mark means.
     expect(marks.locator("path.point")).to_have_count(hidden)
-    expect(trend.locator(".legendtext", has_text="Skyddad (för få)")).to_have_count(1)
+    expect(
+        trend.locator(".legendtext", has_text="Dold för att skydda enskilda personer")
+    ).to_have_count(1)
     # The dashed target line at 80 %, labelled.
     expect(trend.locator(".annotation-text", has_text="mål 80 %")).to_have_count(1)
     dashed = trend.locator(".shapelayer path").first.get_attribute("style")

@@ -168,7 +168,7 @@ def test_presentation_mode_is_readable_and_steps_with_the_keyboard(served_app, b
                         return {text: t.textContent, size: parseFloat(s.fontSize), fill: s.fill,
                                 box: [r.left, r.top, r.right, r.bottom]}; })"""
     )
-    background = _rgb("rgb(255, 255, 255)")  # the chart's paper, set in components.style
+    background = _rgb("rgb(255, 255, 255)")  # the chart's paper, set in charts.style
     assert texts
     for text in texts:
         assert text["size"] >= 20, text
@@ -178,7 +178,7 @@ def test_presentation_mode_is_readable_and_steps_with_the_keyboard(served_app, b
         """() => [...document.querySelectorAll('.js-plotly-plot .errorbar path')].map(p => {
               const r = p.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; })"""
     )
-    percentages = [t["box"] for t in texts if re.fullmatch(r"\d+ %", t["text"])]
+    percentages = [t["box"] for t in texts if re.fullmatch(r"\d+ % \(n = \d+\)", t["text"])]
     assert whiskers and percentages
     for left, top, right, bottom in percentages:
         for w_left, w_top, w_right, w_bottom in whiskers:

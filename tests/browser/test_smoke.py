@@ -12,7 +12,7 @@ import duckdb
 import pytest
 from playwright.sync_api import expect
 
-from dashboards.components import format_value
+from dashboards.figures import decimals_against, format_value
 from data_contracts.contracts import load_contract
 from tests.app_server import serve_app
 from tests.browser.conftest import ARTIFACTS
@@ -52,7 +52,8 @@ def _settle(page) -> None:
 
 
 def _choose(page, label: str, option: str) -> None:
-    page.get_by_label(label, exact=True).first.click()
+    # Visible only: another tab of the page may hold a control with the same label.
+    page.get_by_label(label, exact=True).filter(visible=True).first.click()
     page.keyboard.type(option)  # the option list is virtual: filter it down to the option
     page.get_by_role("option", name=option, exact=True).click()
     _settle(page)
@@ -64,30 +65,41 @@ def _expect_metric(page, label: str, shown: str) -> None:
     expect(metric.locator("[data-testid='stMetricValue']")).to_have_text(shown, timeout=30_000)
 
 
-def _kpi(serving: Path, grain: str, kpi: str) -> tuple[float, bool]:
+def _kpi(serving: Path, grain: str, kpi: str, period: str) -> str:
+    """The region's figure as a tile shows it: with the decimals its status needs."""
     with duckdb.connect(str(serving), read_only=True) as con:
-        return con.execute(
-            "SELECT value, suppressed FROM marts.kpi WHERE period_grain = ? AND dimension = 'all' "
-            "AND kpi = ? ORDER BY period_start DESC LIMIT 1",
-            [grain, kpi],
+        value, suppressed, kind, target, better = con.execute(
+            "SELECT value, suppressed, k.kind, target, better FROM marts.kpi k "
+            "JOIN marts.kpi_catalogue USING (kpi) WHERE period_grain = ? AND dimension = 'all' "
+            "AND kpi = ? AND period_start = ?",
+            [grain, kpi, period],
         ).fetchone()
+    decimals = None
+    if target is not None and not suppressed:
+        decimals = decimals_against(value, target, kind, better)
+    return format_value(value, suppressed, kind, decimals)
 
 
 def test_overview_figures_follow_the_period_filter(served_app, browser, demo_pipeline) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     serving = demo_pipeline.settings.serving_path
-    page = _open(browser, served_app, "overview")
-    value, suppressed = _kpi(serving, "month", "active_plans")
-    _expect_metric(page, "Aktiva planer", format_value(value, suppressed, "count"))
-    page.screenshot(path=ARTIFACTS / "overview_month.png", full_page=True)
+    with duckdb.connect(str(serving), read_only=True) as con:
+        year = con.execute(
+            "SELECT max(period_start) FROM marts.kpi WHERE period_grain = 'year' "
+            "AND period_complete"
+        ).fetchone()[0]
+    page = _open(browser, served_app, "overview")  # opens on the latest complete year
+    _expect_metric(page, "Aktiva planer", _kpi(serving, "year", "active_plans", year))
+    page.screenshot(path=ARTIFACTS / "overview_year.png", full_page=True)
 
     _choose(page, "Periodlängd", "Kvartal")
     assert "grain=quarter" in page.url  # the view is kept in the link
-    value, suppressed = _kpi(serving, "quarter", "active_plans")
-    _expect_metric(page, "Aktiva planer", format_value(value, suppressed, "count"))
-    share, share_suppressed = _kpi(serving, "quarter", "follow_up_booked_share")
+    quarter = year.replace(month=10)  # the latest quarter inside the year shown
+    _expect_metric(page, "Aktiva planer", _kpi(serving, "quarter", "active_plans", quarter))
     _expect_metric(
-        page, "Andel med bokad uppföljning", format_value(share, share_suppressed, "share")
+        page,
+        "Andel med bokad uppföljning",
+        _kpi(serving, "quarter", "follow_up_booked_share", quarter),
     )
     page.screenshot(path=ARTIFACTS / "overview_quarter.png", full_page=True)
     page.close()
@@ -105,7 +117,9 @@ def test_sipkollen_page_shows_the_published_shares(served_app, browser, demo_pip
     main = page.locator("[data-testid='stMain']").first
     for share, suppressed in rows:
         expected = (
-            "För få svar för att visa" if suppressed else f"{round(share * 10)} av 10 svarade Ja"
+            "Dold för att skydda enskilda personer"
+            if suppressed
+            else f"{round(share * 10)} av 10 svarade Ja"
         )
         expect(main).to_contain_text(expected, timeout=30_000)
     page.screenshot(path=ARTIFACTS / "sipkollen.png", full_page=True)
@@ -216,7 +230,7 @@ def test_steward_page_shows_the_published_deliveries_and_rule_failures(
     page.close()
 
 
-def test_steward_goes_from_the_red_delivery_line_to_a_masked_fix_list(
+def test_steward_goes_from_the_summary_to_a_masked_fix_list(
     served_app, browser, demo_pipeline
 ) -> None:
     restricted = demo_pipeline.settings.restricted_serving_path
@@ -228,27 +242,29 @@ def test_steward_goes_from_the_red_delivery_line_to_a_masked_fix_list(
         ).fetchone()
     title = load_contract(entity).title_sv
     page = _open(browser, served_app + "/dataforvaltning", "steward_lines")
-    red_line = (
-        page.locator("[data-testid='stAlertContentError']")
-        .filter(has_text=file)
-        .filter(has_text="Godkänd med fel")
-        .first
-    )
-    expect(red_line).to_contain_text(f"Godkänd med fel: {title}, {file} – {quarantined} av")
+    # One summary, its first line the entity with personal data, naming the delivery.
+    expect(page.locator("[data-testid='stAlertContentError']")).to_have_count(1)
+    first_line = page.locator("[data-testid='stAlertContentError'] li").first
+    expect(first_line).to_contain_text(f"{title}: ")
+    expect(first_line).to_contain_text(file)
+    expect(first_line).to_contain_text("Personuppgifter")
     page.screenshot(path=ARTIFACTS / "steward_verdicts.png", full_page=True)
 
     page.get_by_role("tab", name="Rättningslista (personuppgifter maskerade)").click()
     _settle(page)
-    _choose(page, "Leverans", f"{title} · {file}")
-    cells = _grid_row(page, "Personuppgift i leveransen", lambda cells: len(cells) == 6)
-    assert "[telefon]" in cells[3] and cells[2] == "Kommentar", cells
+    _choose(page, "Fil", file)
+    page.keyboard.press("Escape")
+    cells = _grid_row(page, "Personuppgift i leveransen", lambda cells: len(cells) == 8)
+    assert cells[:2] == [title, file], cells
+    assert "[telefon]" in cells[5] and cells[4] == "Kommentar", cells
     page.screenshot(path=ARTIFACTS / "steward_fix_list.png", full_page=True)
     with page.expect_download() as download:
         page.get_by_role("button", name="Ladda ned CSV").first.click()  # the open tab's
     stem = Path(file).stem
     assert download.value.suggested_filename.startswith(f"rattningslista_{entity}_{stem}_20")
     text = Path(download.value.path()).read_text(encoding="utf-8-sig")
-    assert "Rad i filen;Id;Fält;Värde (maskerat);Regel;Förväntat" in text
+    assert "Entitet;Fil;Rad i filen;Id;Fält;Värde (maskerat);Regel;Förväntat" in text
+    assert f"{title};{file};" in text
     assert "[telefon]" in text and "Personuppgift i leveransen" in text
     assert "070-123" not in text and "070-123" not in page.content()
     page.close()

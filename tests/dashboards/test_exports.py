@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import datetime
 import io
+import re
 
 import openpyxl
 import pandas as pd
+import pytest
 
-from dashboards.components import export
+from dashboards import exports
 from dashboards.data import run_info
-from tests.dashboards.conftest import mart
+from dashboards.exports import Export, export
+from tests.dashboards.conftest import mart, open_page
 
 
 def _published(serving_db) -> pd.DataFrame:
@@ -54,7 +57,7 @@ def test_excel_has_a_header_block_swedish_headers_and_typed_cells(serving_db) ->
         "Antal svar",
         "Andel Ja",
         "Konfidensintervall, från",
-        "Skyddad",
+        "Dold",
     ]
     rows = list(sheet.iter_rows(min_row=8, values_only=True))
     assert len(rows) == len(frame)
@@ -79,7 +82,55 @@ def test_csv_has_swedish_headers_decimal_comma_and_a_bom(serving_db) -> None:
     assert data.startswith("\ufeff".encode())
     read = pd.read_csv(io.BytesIO(data), sep=";", decimal=",", encoding="utf-8-sig")
     assert list(read.columns)[:4] == ["Periodlängd", "Periodens början", "Uppdelning", "Grupp"]
-    shown = read[read["Skyddad"] == "Nej"]
+    shown = read[read["Dold"] == "Nej"]
     assert pd.api.types.is_float_dtype(shown["Andel Ja"])
     assert read["Periodens början"].str.fullmatch(r"\d{4}-\d{2}-\d{2}").all()
     assert read.loc[0, "Grupp"].startswith("'=")
+
+
+@pytest.fixture
+def page_exports(serving_db, monkeypatch: pytest.MonkeyPatch) -> list[Export]:
+    """Every export a page builds, as its download buttons would serve it."""
+    built: list[Export] = []
+
+    def recording(*args, **kwargs) -> Export:
+        table = export(*args, **kwargs)
+        built.append(table)
+        return table
+
+    monkeypatch.setattr(exports, "export", recording)
+    return built
+
+
+def _rows(table: Export) -> list[list[str]]:
+    text = table.csv().decode("utf-8-sig")
+    return [line.split(";") for line in text.splitlines()]
+
+
+def test_page_exports_are_named_in_swedish_typed_and_empty_where_hidden(page_exports) -> None:
+    """Issue 26 point 11: no 'nan', counts as integers, Swedish sheet names and titles, the
+    municipality's name beside its code, shares as percentages in Excel."""
+    open_page("overview", grain="year", by="municipality_code")
+    open_page("unit")
+    assert len(page_exports) >= 3
+    for table in page_exports:
+        assert "_" not in table.sheet and "_" not in table.header[0], table.header[0]
+        assert len(table.sheet) <= 31
+        rows = _rows(table)
+        cells = [cell for row in rows[1:] for cell in row]
+        assert "nan" not in cells and "None" not in cells, table.sheet
+        assert "Dold" not in cells  # a hidden value is an empty cell
+        for header, column in zip(rows[0], zip(*rows[1:], strict=True), strict=True):
+            if header in ("Täljare", "Nämnare (underlag)"):
+                assert all(re.fullmatch(r"\d*", c) for c in column), (header, column)
+    municipalities = next(t for t in page_exports if t.sheet.startswith("Dagar"))
+    groups = municipalities.frame.iloc[:, 0].tolist()
+    assert "0380 Uppsala" in groups, groups
+    # A family of shares (closure reasons, attendance): its values are percentages in Excel.
+    shares = next(t for t in page_exports if t.frame.columns[0] == "Grupp" and t.percent)
+    sheet = openpyxl.load_workbook(io.BytesIO(shares.xlsx())).active
+    first = len(shares.header) + 2  # the table's header row, counted from 1
+    column = [c.value for c in sheet[first]].index("Värde") + 1
+    values = [sheet.cell(row, column) for row in range(first + 1, sheet.max_row + 1)]
+    numbers = [c for c in values if c.value is not None]
+    assert numbers and all(c.number_format == "0.0 %" and 0 <= c.value <= 1 for c in numbers)

@@ -8,8 +8,9 @@ from datetime import datetime
 import pandas as pd
 import pytest
 
-from dashboards.components import COLOURS, GROUP_COLOURS, format_value
+from dashboards.figures import format_value
 from dashboards.formatting import file_name, number, period_label, plain_date
+from dashboards.palette import COLOURS, GROUP_COLOURS
 from tests.dashboards.conftest import chart_specs, drawn, mart, open_page
 
 

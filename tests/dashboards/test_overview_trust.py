@@ -12,8 +12,8 @@ import re
 import pandas as pd
 import pytest
 
-from dashboards import components
-from dashboards.components import format_value
+from dashboards import exports
+from dashboards.figures import format_value
 from dashboards.formatting import period_label
 from dashboards.i18n import kpi_label, t
 from tests.dashboards.conftest import chart_specs, drawn, mart, open_page
@@ -87,7 +87,7 @@ def test_breakdown_and_sipkollen_tile_follow_the_filter_or_say_whole_region(serv
 
 
 def test_an_incomplete_period_is_marked_and_compared_like_for_like(serving_db) -> None:
-    at = open_page("overview", grain="quarter")
+    at = open_page("overview", grain="quarter", period="2026-10-01")
     assert at.selectbox(key="w_period_quarter").options[0] == "2026 K4 (t.o.m. 31 okt)"
     # 2026 K4 is October alone: compared with October 2025, not with the whole 2026 K3.
     octobers = mart(
@@ -102,7 +102,7 @@ def test_an_incomplete_period_is_marked_and_compared_like_for_like(serving_db) -
     assert active.delta == f"{difference:+,.0f}".replace(",", "\u00a0")
     assert "samma period förra året (okt 2025)" in captions(at)
     # 2026 (January to October) has no like span published: no delta, and the tile says why.
-    at = open_page("overview", grain="year")
+    at = open_page("overview", grain="year", period="2026-01-01")
     assert all(not m.delta for m in at.metric)
     assert "perioden är inte slut (jan–okt 2026" in captions(at)
     # The trend starts after the month the data begins in, and marks the part-period.
@@ -120,7 +120,7 @@ def test_a_change_is_never_against_the_ramp_up(serving_db) -> None:
     pairs = cell_pairs(serving_db, "quarter", "2025-04-01", "2025-01-01").set_index("kpi")
     active = pairs.loc["active_plans", "difference"]
     assert tiles(at)["Aktiva planer"].delta == f"{active:+,.0f}".replace(",", "\u00a0")
-    assert "förändring jämfört med 2025 K1" in captions(at)
+    assert "Förändring jämfört med 2025 K1" in captions(at)
 
 
 @pytest.mark.parametrize(
@@ -185,35 +185,40 @@ def test_tiles_carry_target_status_and_say_what_they_count(serving_db) -> None:
     assert f"underlag n = {int(cell['denominator'])}" in text
     glossary = next(e for e in at.expander if "ordlista" in e.label)
     words = " ".join(m.value for m in glossary.markdown)
-    for term in ("Censurerade", "Skyddsgräns", "Periodlängd", "Värde"):
+    for term in ("Censurerade", "Skyddsgräns", "Periodlängd", "Urval"):
         assert f"**{term}**" in words
 
 
 def test_trends_draw_suppressed_points_as_gaps_and_keep_the_target(serving_db) -> None:
-    unit = mart(
+    # A group published by month (the publication plan) with shown and hidden months.
+    dimension, unit = mart(
         serving_db,
-        "SELECT dimension_value FROM marts.kpi WHERE period_grain = 'month' "
-        "AND dimension = 'age_band' AND kpi = 'meeting_within_target_share' "
-        "AND period_start >= '2024-12-01' "
-        "GROUP BY 1 HAVING bool_or(suppressed) AND bool_or(NOT suppressed) ORDER BY 1 LIMIT 1",
-    ).iloc[0, 0]
-    at = open_page("overview", dim="age_band", value=unit, trend="meeting_within_target_share")
+        "SELECT dimension, dimension_value FROM marts.kpi WHERE period_grain = 'month' "
+        "AND dimension <> 'all' AND kpi = 'meeting_within_target_share' "
+        "AND period_start >= '2024-12-01' GROUP BY ALL "
+        "HAVING bool_or(suppressed) AND bool_or(NOT suppressed) ORDER BY ALL LIMIT 1",
+    ).iloc[0]
+    at = open_page(
+        "overview", grain="month", dim=dimension, value=unit, trend="meeting_within_target_share"
+    )
     trend = next(c for c in chart_specs(at) if c["data"][0]["type"] == "scatter")
     hidden = mart(
         serving_db,
         "SELECT period_start FROM marts.kpi WHERE period_grain = 'month' AND suppressed "
-        "AND dimension = 'age_band' AND dimension_value = ? "
+        "AND dimension = ? AND dimension_value = ? "
         "AND kpi = 'meeting_within_target_share'",
-        [unit],
+        [dimension, unit],
     )["period_start"]
     hidden = {period_label("month", p) for p in hidden}
     # No trace draws a suppressed month on the value axis: the line has a gap there, and the
-    # mark that says "Skyddad" sits on an axis of its own at the foot, not at 0 %.
+    # mark that says "Dold" sits on an axis of its own at the foot, not at 0 %.
     for trace in trend["data"]:
         on_value_axis = trace.get("yaxis", "y") == "y"
         for x, y in zip(trace["x"], drawn(trace["y"]), strict=True):
             assert not (on_value_axis and x in hidden) or math.isnan(y), (trace.get("name"), x, y)
-    marks = next(tr for tr in trend["data"] if tr.get("name") == "Skyddad (för få)")
+    marks = next(
+        tr for tr in trend["data"] if tr.get("name") == "Dold för att skydda enskilda personer"
+    )
     assert hidden & set(marks["x"]) and set(marks["x"]) <= hidden
     target = [s for s in trend["layout"]["shapes"] if s.get("line", {}).get("dash") == "dash"]
     assert target and target[0]["y0"] == pytest.approx(80)
@@ -221,7 +226,7 @@ def test_trends_draw_suppressed_points_as_gaps_and_keep_the_target(serving_db) -
     first = mart(
         serving_db, "SELECT min(period_start)::VARCHAR FROM marts.kpi WHERE period_grain='month'"
     ).iloc[0, 0]
-    at = open_page("overview", dim="age_band", value=unit, period=first)
+    at = open_page("overview", grain="month", dim=dimension, value=unit, period=first)
     assert at.info
     assert any("Avvikelser per typ" in m.value for m in at.markdown)
 
@@ -253,9 +258,7 @@ def unit_values_shown(at) -> int:
     tables = [d.value for d in at.dataframe if "Enheten" in d.value.columns]
     if not tables:  # every figure of the unit suppressed: a notice instead of the table
         return 0
-    return sum(
-        1 for v in tables[0]["Enheten"] if pd.notna(v) and v not in ("–", "Skyddad (för få)")
-    )
+    return sum(1 for v in tables[0]["Enheten"] if pd.notna(v) and v not in ("–", "Dold"))
 
 
 def test_unit_page_opens_where_most_values_show_with_a_trend_and_typed_numbers(
@@ -276,13 +279,13 @@ def test_unit_page_opens_where_most_values_show_with_a_trend_and_typed_numbers(
         by_month += unit_values_shown(open_page("unit", unit=unit, grain="month"))
     assert by_default > by_month  # the grain a page opens on is not the one that hides most
     exported = {}
-    real_export = components.export
+    real_export = exports.export
 
     def export(frame, name, **source):
         exported[name] = frame
         return real_export(frame, name, **source)
 
-    monkeypatch.setattr(components, "export", export)
+    monkeypatch.setattr(exports, "export", export)
     at = open_page("unit", unit=units[0])
     compared = next(d.value for d in at.dataframe if "Nyckeltal" in d.value.columns)
     # On screen the grid writes what Swedish writes ("70,8", "–"), never "None" or "70.8" ...
@@ -293,7 +296,7 @@ def test_unit_page_opens_where_most_values_show_with_a_trend_and_typed_numbers(
     assert exported[f"enhet_{units[0]}"]["Alla enheter"].dtype == "float64"
     grain = t(f"grain.{at.selectbox(key='w_grain').value}").lower()
     trend = next(c for c in chart_specs(at) if f"per {grain}" in c["layout"]["title"]["text"])
-    assert [line["name"] for line in trend["data"][:2]] == ["Enheten", "Alla enheter"]
+    assert trend["data"][0]["name"] == "Enheten"
 
 
 def test_the_unit_trend_title_writes_the_unit_name_as_given(serving_db) -> None:

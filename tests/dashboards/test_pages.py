@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from dashboards.components import format_value
+from dashboards.figures import format_value
 from dashboards.i18n import kpi_label
 from tests.dashboards.conftest import mart, open_page
 
@@ -36,7 +36,7 @@ def test_pages_say_so_when_nothing_is_published(tmp_path, monkeypatch) -> None:
 
 
 def test_overview_tiles_show_the_published_values(serving_db) -> None:
-    at = open_page("overview")
+    at = open_page("overview", grain="month")
     assert at.title[0].value == "Översikt för ledningen"
     period = at.selectbox(key="w_period_month").value
     published = mart(
@@ -89,9 +89,9 @@ def test_a_small_selection_is_explained_not_blank(serving_db) -> None:
     first_month = mart(
         serving_db, "SELECT min(period_start)::VARCHAR FROM marts.kpi WHERE period_grain='month'"
     ).iloc[0, 0]
-    at = open_page("overview", dim="initiating_unit", value=unit, period=first_month)
+    at = open_page("overview", grain="month", dim="initiating_unit", value=unit, period=first_month)
     texts = " ".join(i.value for i in at.info)
-    assert "skyddade" in texts or "inga uppgifter" in texts
+    assert "dolda för att skydda enskilda personer" in texts or "inga uppgifter" in texts
     # A tile whose published cell is suppressed says so instead of showing a number.
     suppressed = set(
         mart(
@@ -121,7 +121,7 @@ def test_sipkollen_sentences_match_the_mart(serving_db) -> None:
     page_text = " ".join(m.value for m in at.markdown)
     for row in published.itertuples():
         if row.suppressed:
-            assert "För få svar för att visa" in page_text
+            assert "Dold för att skydda enskilda personer" in page_text
         else:
             assert f"{round(row.share_positive * 10)} av 10 svarade Ja" in page_text
 

@@ -4,7 +4,15 @@ presentation mode shows one chart per screen without controls and steps with the
 
 from __future__ import annotations
 
-from tests.dashboards.conftest import chart_specs, mart, open_page
+import re
+
+import pandas as pd
+import pypdfium2
+
+from dashboards.i18n import catalogue
+from tests.dashboards.conftest import chart_specs, drawn, mart, open_page
+
+SUPPRESSED = catalogue("sv")["common.suppressed"]  # the one word for a hidden value
 
 
 def _titles(at) -> list[str]:
@@ -66,7 +74,7 @@ def test_every_chart_has_its_data_as_a_table(serving_db) -> None:
     ]
     for (_, row), shown in zip(published.iterrows(), statements.itertuples(), strict=True):
         if row["suppressed"]:
-            assert shown[2] == shown[5] == "Skyddad (för få)"
+            assert shown[2] == shown[5] == SUPPRESSED
         else:
             assert shown[2] == f"{row['share_positive'] * 100:.1f}".replace(".", ",")
             assert shown[5] == str(int(row["n_applicable"]))
@@ -77,9 +85,9 @@ def test_every_chart_has_its_data_as_a_table(serving_db) -> None:
         "AND period_start = ? AND dimension = 'respondent' AND suppressed",
         [period],
     ).iloc[0, 0]
-    cells = at.table[-1].value.iloc[:, 1:].to_numpy().ravel().tolist()
-    assert cells.count("Skyddad (för få)") == by_respondent
-    assert "0" not in cells
+    shares = at.table[-1].value["Andel Ja (%)"].tolist()
+    assert shares.count(SUPPRESSED) == by_respondent
+    assert "0" not in shares
 
 
 def test_english_tables_use_english_number_formats(serving_db) -> None:
@@ -123,3 +131,80 @@ def test_a_step_starts_from_the_slide_in_the_link_not_from_the_one_last_drawn(se
     presenting.query_params["slide"] = "1"
     presenting.button(key="slide_next").click().run()
     assert presenting.query_params["slide"] in ("2", ["2"])
+
+
+def _comparison_spec(at, title_start: str) -> dict:
+    return next(
+        spec for spec in chart_specs(at) if spec["layout"]["title"]["text"].startswith(title_start)
+    )
+
+
+def test_comparisons_show_n_and_the_interval(serving_db) -> None:
+    """'Tillsammans 100 %' alone hid that it rests on 25 answers (interval 87–100): every shown
+    group's bar carries its interval as a whisker and its n beside the share (issue 26, 9)."""
+    at = open_page("sipkollen", grain="year")
+    period = at.selectbox(key="w_period_year").value
+    published = mart(
+        serving_db,
+        "SELECT question_id, dimension_value, share_positive, ci_low, ci_high, n_applicable, "
+        "suppressed FROM marts.sipkollen WHERE period_grain = 'year' AND period_start = ? "
+        "AND dimension = 'respondent' ORDER BY question_id, dimension_value",
+        [period],
+    )
+    shown = published[~published["suppressed"]]
+    assert len(shown)
+    spec = _comparison_spec(at, "Andel Ja per svarande")
+    texts = [text for trace in spec["data"] for text in trace.get("text") or []]
+    for row in shown.itertuples():
+        assert f"{row.share_positive * 100:.0f} % (n = {row.n_applicable})" in texts, row
+    assert texts.count(SUPPRESSED) == published["suppressed"].sum()
+    bars = [trace for trace in spec["data"] if trace["type"] == "bar"]
+    assert bars and all(trace.get("error_x", {}).get("array") is not None for trace in bars)
+    # Hidden groups draw no bar: a full-length grey bar would read as 100 %.
+    drawn_shares = [x for trace in bars for x in drawn(trace["x"])]
+    assert len(drawn_shares) == len(shown)
+    # The table beside the chart holds the same: share, interval and n per group.
+    table = next(
+        tb.value for tb in at.table if "Svarande" in tb.value.columns and "Antal svar" in tb.value
+    )
+    assert list(table.columns) == [
+        "Påstående",
+        "Svarande",
+        "Andel Ja (%)",
+        "Konfidensintervall, från (%)",
+        "Konfidensintervall, till (%)",
+        "Antal svar",
+    ]
+    assert set(table["Antal svar"]) >= {str(n) for n in shown["n_applicable"]}
+
+
+def test_the_handout_shows_n_intervals_and_the_part_period(serving_db) -> None:
+    from dashboards.data import run_info
+    from dashboards.handout import HandoutRow, pdf_handout, sipkollen_handout
+
+    open_page("sipkollen", grain="quarter")
+    latest = mart(
+        serving_db,
+        "SELECT max(period_start) FROM marts.sipkollen WHERE period_grain = 'quarter'",
+    ).iloc[0, 0]
+    rows = [HandoutRow("Jag blev lyssnad på.", "8 av 10 svarade Ja (40 svar)", 0.8, 0.7, 0.9)]
+    quarter = sipkollen_handout(run_info(), "quarter", latest, "all", "all", rows, {})
+    assert "2026 K4 (t.o.m. 31 okt)" in quarter.subtitle
+    assert "2026 K4 (t.o.m. 31 okt)" in quarter.statements.title
+    # The year has every group shown: each with its interval and n.
+    year = pd.Timestamp("2026-01-01")
+    handout = sipkollen_handout(run_info(), "year", year, "all", "all", rows, {})
+    assert "2026 (t.o.m. 31 okt)" in handout.subtitle
+    assert handout.comparisons
+    for chart in handout.comparisons:
+        shown = [bar for bar in chart.bars if bar.value is not None]
+        assert shown
+        for bar in shown:
+            assert bar.low is not None and bar.high is not None, bar
+            assert re.fullmatch(r"\d+ % \(n = \d+\)", bar.text), bar.text
+    text = " ".join(
+        page.get_textpage().get_text_range()
+        for pdf in (pdf_handout(quarter), pdf_handout(handout))
+        for page in pypdfium2.PdfDocument(pdf)
+    )
+    assert "2026 K4 (t.o.m. 31 okt)" in text and "(n = " in text

@@ -1,0 +1,115 @@
+"""Time the dashboard pages in headless Chromium, as a reader meets them: from navigation until
+the page's script has finished and every chart is drawn.
+
+- cold: the first visit to a page after the app starts (empty query caches, as after a new
+  publish); the app is started afresh for each page, and the root is opened first, since a
+  session's first request must be the root (docs/decisions.md);
+- warm: the same page opened again in a new tab (a new session, caches filled);
+- filter change: the grain changed on the warm overview and unit pages, until the page shows
+  the new choice drawn.
+
+Reads the serving file of SIP_WAREHOUSE; prints one JSON line for `bench.run`. Chromium is
+Debian's (`CHROMIUM`, default /usr/bin/chromium), driven by Playwright.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+
+from data_contracts.settings import Settings
+from tests.app_server import serve_app
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+VIEWPORT = {"width": 1440, "height": 900}
+# page -> (URL path, selectbox label, option, text the page shows once the change is drawn)
+PAGES = {
+    "overview": ("/", "Periodlängd", "Kvartal", "per kvartal"),
+    "sipkollen": ("/sipkollen", None, None, None),
+    "unit": ("/enhet", "Periodlängd", "Kvartal", "per kvartal"),
+    "steward": ("/dataforvaltning", None, None, None),
+}
+# Issue 26: on 2 cores, with the 1,000,000-plan serving file.
+TARGETS = {"cold_seconds": 1.5, "warm_seconds": 1.0, "filter_change_seconds": 0.5}
+
+# The page is drawn: Streamlit's script has finished (no running indicator, no skeleton) and
+# every Plotly chart on it has its plot drawn.
+DRAWN = """() => {
+  const main = document.querySelector('[data-testid=stMain]');
+  if (!main || document.querySelector('[data-testid=stStatusWidget], [data-testid=stSkeleton],'
+                                      + ' [data-testid=stSkeletonElement]')) return false;
+  if (!main.querySelector('h1, [data-testid=stMetric], [data-testid=stDataFrame]')) return false;
+  const charts = [...main.querySelectorAll('[data-testid=stPlotlyChart]')];
+  return charts.every(c => c.querySelector('.js-plotly-plot .main-svg g.trace'));
+}"""
+
+
+def _drawn(page, timeout: float = 120) -> None:
+    page.wait_for_function(DRAWN, timeout=timeout * 1000, polling=20)
+
+
+def _open(browser, url: str, path: str) -> tuple[object, float]:
+    """A new tab on the app's root, then on `path`; the seconds from navigation to `path` until
+    it is drawn."""
+    page = browser.new_page(viewport=VIEWPORT)
+    page.goto(url)
+    _drawn(page)
+    if path == "/":
+        page.close()
+        page = browser.new_page(viewport=VIEWPORT)
+    started = time.perf_counter()
+    page.goto(url + path)
+    _drawn(page)
+    return page, round(time.perf_counter() - started, 3)
+
+
+def _change(page, label: str, option: str, shown: str) -> float:
+    page.get_by_label(label, exact=True).first.click()
+    page.keyboard.type(option)  # the option list is virtual: filter it down to the option
+    choice = page.get_by_role("option", name=option, exact=True)
+    started = time.perf_counter()
+    choice.click()
+    page.wait_for_function(
+        "text => document.querySelector('[data-testid=stMain]').innerText.includes(text)",
+        arg=shown,
+        timeout=120_000,
+        polling=20,
+    )
+    _drawn(page)
+    return round(time.perf_counter() - started, 3)
+
+
+def measure(settings: Settings) -> dict:
+    from playwright.sync_api import sync_playwright
+
+    pages = {}
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
+        )
+        for name, (path, label, option, shown) in PAGES.items():
+            with serve_app(settings) as url:
+                page, cold = _open(browser, url, path)
+                page.close()
+                page, warm = _open(browser, url, path)
+                result = {"cold_seconds": cold, "warm_seconds": warm}
+                if label:
+                    result["filter_change_seconds"] = _change(page, label, option, shown)
+                page.close()
+            result["within_targets"] = all(
+                result[key] < target for key, target in TARGETS.items() if key in result
+            )
+            pages[name] = result
+        browser.close()
+    return {"targets": TARGETS, "pages": pages}
+
+
+def main() -> int:
+    print(json.dumps(measure(Settings.from_env())))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
