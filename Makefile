@@ -11,7 +11,7 @@ PORT ?= 8501
 SIP_SECRETS_FILE ?=
 ADDRESS ?=
 
-.PHONY: setup run materialize demo-data dashboard dagster test test-demo test-browser browser-deps bench bench-waiting lint format clean
+.PHONY: setup run materialize demo-data dashboard dagster test test-browser browser-deps bench bench-waiting lint format clean
 
 setup: .venv/.synced $(DAGSTER_HOME)/dagster.yaml
 
@@ -42,10 +42,7 @@ dagster: setup
 	$(RUN) dagster dev -m pipelines.definitions
 
 test: setup
-	$(RUN) pytest -q -m "not browser and not demo" -n 2
-
-test-demo: setup
-	$(RUN) pytest -q -m demo
+	$(RUN) pytest -q -m "not browser" -n 2
 
 browser-deps:
 	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium)

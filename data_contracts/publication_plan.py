@@ -1,6 +1,7 @@
 """The publication plan (`publication_plan.yaml`, SPEC §5): at which grains each KPI is published
-for each breakdown. A region replaces it by putting its own file in SIP_CONTRACTS_DIR; either
-is read and checked once, and applied before disclosure control (`assets/kpis/plan.py`)."""
+for each breakdown. A region replaces it by putting its own file in its contracts folder
+(SIP_CONTRACTS_DIR); either is read and checked once, and applied before disclosure control
+(`assets/kpis/plan.py`)."""
 
 from __future__ import annotations
 

@@ -48,12 +48,12 @@ def test_the_plan_is_published_beside_the_catalogue(demo_pipeline):
     assert set(unit_rows) <= {("year",)}  # published as planned, not hidden cell by cell
 
 
-def test_the_regions_own_quarters_and_years_are_hidden_only_when_small(demo_pipeline):
-    """Before: the region's own deviations for a year and closure reasons for a quarter were
-    hidden as complements to protect a unit's month."""
-    threshold = demo_pipeline.settings.suppression_threshold
-    with duckdb.connect(str(demo_pipeline.settings.warehouse), read_only=True) as con:
-        hidden = con.execute(
+def region_figures_hidden_although_not_small(run) -> list[tuple]:
+    """The region's own quarters and years of every KPI's own figure (not a family member's)
+    that are suppressed although neither their numerator nor their denominator is small."""
+    threshold = run.settings.suppression_threshold
+    with duckdb.connect(str(run.settings.warehouse), read_only=True) as con:
+        return con.execute(
             f"""SELECT k.kpi, k.period_grain, k.period_start, p.numerator, p.denominator
                 FROM marts.kpi AS k JOIN work.kpi_planned AS p
                   USING (period_grain, period_start, dimension, dimension_value, kpi)
@@ -61,14 +61,19 @@ def test_the_regions_own_quarters_and_years_are_hidden_only_when_small(demo_pipe
                   AND NOT contains(k.kpi, ':') AND k.suppressed
                   AND NOT {SMALL.format(t=threshold)}"""
         ).fetchall()
-    assert hidden == []
+
+
+def test_the_regions_own_quarters_and_years_are_hidden_only_when_small(demo_pipeline):
+    """Before: the region's own deviations for a year and closure reasons for a quarter were
+    hidden as complements to protect a unit's month."""
+    assert region_figures_hidden_although_not_small(demo_pipeline) == []
 
 
 @pytest.fixture
-def own_contracts(tmp_path, monkeypatch) -> Path:
+def own_contracts(tmp_path, contracts_folder) -> Path:
     folder = tmp_path / "contracts"
     shutil.copytree(PACKAGE_DIR, folder, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
-    monkeypatch.setenv("SIP_CONTRACTS_DIR", str(folder))
+    contracts_folder(folder)
     return folder
 
 
