@@ -50,7 +50,12 @@ browser-deps:
 test-browser: setup browser-deps
 	$(RUN) pytest -q -m browser
 
-bench: setup
+# The first make run from a fresh clone, the demo and large region shapes, then BENCH_PLANS
+# (default 1,000,000) plans; one JSON report each (README: "Speed and scale").
+bench: setup browser-deps
+	$(RUN) python -m bench.first_run --report bench/first-run.json
+	$(RUN) python -m bench.run --shape demo --report bench/report-demo.json
+	$(RUN) python -m bench.run --shape large --report bench/report-large.json
 	$(RUN) python -m bench.run --plans $${BENCH_PLANS:-1000000} --report bench/report.json
 
 bench-waiting: setup

@@ -46,7 +46,7 @@ DRAWN = """() => {
 }"""
 
 
-def _drawn(page, timeout: float = 120) -> None:
+def wait_until_drawn(page, timeout: float = 120) -> None:
     page.wait_for_function(DRAWN, timeout=timeout * 1000, polling=20)
 
 
@@ -55,13 +55,13 @@ def _open(browser, url: str, path: str) -> tuple[object, float]:
     it is drawn."""
     page = browser.new_page(viewport=VIEWPORT)
     page.goto(url)
-    _drawn(page)
+    wait_until_drawn(page)
     if path == "/":
         page.close()
         page = browser.new_page(viewport=VIEWPORT)
     started = time.perf_counter()
     page.goto(url + path)
-    _drawn(page)
+    wait_until_drawn(page)
     return page, round(time.perf_counter() - started, 3)
 
 
@@ -77,7 +77,7 @@ def _change(page, label: str, option: str, shown: str) -> float:
         timeout=120_000,
         polling=20,
     )
-    _drawn(page)
+    wait_until_drawn(page)
     return round(time.perf_counter() - started, 3)
 
 

@@ -1,10 +1,12 @@
 """The cost of disclosure control on one pipeline run: the share of published cells suppressed,
-primary and complementary, in marts.kpi and marts.sipkollen.
+primary and complementary, overall and for the region's own figures per grain; the figures
+published; and the region's own quarters and years hidden although not small (SPEC §5 and
+issue 23: they are hidden only when small themselves).
 
 "Primary" is SPEC §5's rule on a row's own figures (a count from 1 to threshold-1, or a share,
-rate or quantile whose denominator is), measured the same way for any version of the pipeline,
-from the unsuppressed cells the run keeps in its warehouse (`work.*_cells`); every other
-suppressed row is complementary. Usage: `python -m bench.disclosure_cost WAREHOUSE.duckdb`.
+rate or quantile whose numerator or denominator is), measured the same way for any version of
+the pipeline, from the unsuppressed cells the run keeps in its warehouse (`work.*_cells`); every
+other suppressed row is complementary. Usage: `python -m bench.disclosure_cost WAREHOUSE.duckdb`.
 """
 
 from __future__ import annotations
@@ -14,31 +16,57 @@ import json
 
 import duckdb
 
+# mart -> (published table, its cells before suppression, its code column)
 MARTS = {
     "kpi": ("marts.kpi", "work.kpi_cells", "kpi"),
     "sipkollen": ("marts.sipkollen", "work.sipkollen_cells", "question_id"),
 }
 
 
+def _shares(con: duckdb.DuckDBPyConnection, joined: str, small: str, where: str) -> dict:
+    rows, suppressed, primary, figures = con.execute(
+        f"""SELECT count(*), count(*) FILTER (m.suppressed),
+                   count(*) FILTER (m.suppressed AND {small}),
+                   count(*) FILTER (NOT m.suppressed)
+            FROM {joined} WHERE {where}"""
+    ).fetchone()
+    return {
+        "rows": rows,
+        "suppressed_share": round(suppressed / rows, 4) if rows else None,
+        "primary_share": round(primary / rows, 4) if rows else None,
+        "complementary_share": round((suppressed - primary) / rows, 4) if rows else None,
+        "figures_published": figures,
+    }
+
+
 def cost(con: duckdb.DuckDBPyConnection, threshold: int) -> dict:
     report = {}
+    small = " OR ".join(
+        f"coalesce(c.{side} BETWEEN 1 AND {threshold - 1}, false)"
+        for side in ("numerator", "denominator")
+    )
     for name, (mart, cells, code) in MARTS.items():
-        own = "coalesce(c.denominator, c.numerator)"  # a count's value, else the denominator
-        small = f"{own} BETWEEN 1 AND {threshold - 1}"
-        rows, suppressed, primary = con.execute(
-            f"""SELECT count(*), count(*) FILTER (m.suppressed),
-                       count(*) FILTER (m.suppressed AND {small})
-                FROM {mart} AS m JOIN {cells} AS c
-                  ON c.period_grain = m.period_grain AND c.period_start = m.period_start
-                 AND c.dimension = m.dimension AND c.dimension_value = m.dimension_value
-                 AND c.kpi = m.{code}"""
-        ).fetchone()
-        report[name] = {
-            "rows": rows,
-            "suppressed_share": round(suppressed / rows, 4),
-            "primary_share": round(primary / rows, 4),
-            "complementary_share": round((suppressed - primary) / rows, 4),
+        joined = f"""{mart} AS m JOIN {cells} AS c
+              ON c.period_grain = m.period_grain AND c.period_start = m.period_start
+             AND c.dimension = m.dimension AND c.dimension_value = m.dimension_value
+             AND c.kpi = m.{code}"""
+        report[name] = _shares(con, joined, small, "true")
+        # What the plan leaves out: cells computed but not published at their grain.
+        report[name]["cells_before_plan"] = con.execute(f"SELECT count(*) FROM {cells}").fetchone()[
+            0
+        ]
+        report[name]["region_by_grain"] = {
+            grain: _shares(
+                con, joined, small, f"m.dimension = 'all' AND m.period_grain = '{grain}'"
+            )
+            for grain in ("month", "quarter", "year")
         }
+        if name == "kpi":  # a family member (closure reason) may be a complement; a KPI's own not
+            report[name]["region_quarters_years_hidden_not_small"] = con.execute(
+                f"""SELECT count(*) FROM {joined}
+                    WHERE m.dimension = 'all' AND m.period_grain IN ('quarter', 'year')
+                      AND NOT contains(m.kpi, ':') AND m.suppressed AND NOT ({small})"""
+            ).fetchone()[0]
     return report
 
 
@@ -48,7 +76,7 @@ def main() -> None:
     parser.add_argument("--threshold", type=int, default=5)
     args = parser.parse_args()
     with duckdb.connect(args.warehouse, read_only=True) as con:
-        print(json.dumps(cost(con, args.threshold), indent=2))
+        print(json.dumps(cost(con, args.threshold)))
 
 
 if __name__ == "__main__":

@@ -43,6 +43,23 @@ def profile(events: list) -> dict:
     return {"total": dict(sorted(total.items(), key=lambda kv: -kv[1])), "by_asset": by_asset}
 
 
+def numbers(events: list) -> dict:
+    """Each asset's numeric metadata (the disclosure control's times, groups and findings)."""
+    found: dict[str, dict[str, float]] = {}
+    for event in events:
+        if event.event_type != DagsterEventType.ASSET_MATERIALIZATION:
+            continue
+        materialization = event.event_specific_data.materialization
+        values = {
+            key: entry.value
+            for key, entry in materialization.metadata.items()
+            if isinstance(entry.value, int | float) and not isinstance(entry.value, bool)
+        }
+        if values:
+            found[materialization.asset_key.to_user_string()] = values
+    return found
+
+
 def main(stage: str) -> int:
     from pipelines.definitions import all_assets, defs
 
@@ -67,6 +84,7 @@ def main(stage: str) -> int:
                 "seconds": seconds,
                 "steps": steps,
                 "profile": profile(result.all_events),
+                "metadata": numbers(result.all_events),
             }
         )
     )
