@@ -85,8 +85,8 @@ def targets(report: dict) -> dict:
             disclosure["kpi"]["suppressed_share"],
             TARGET_DEMO_SUPPRESSED_SHARE,
         )
-        measured["demo_region_quarters_years_hidden_not_small"] = (
-            disclosure["kpi"]["region_quarters_years_hidden_not_small"],
+        measured["demo_region_quarters_years_hidden_beyond_arithmetic"] = (
+            disclosure["kpi"]["region_quarters_years_hidden_beyond_arithmetic"],
             0,
         )
     if disclosure:

@@ -61,5 +61,12 @@ def contracts_folder():
         use_contracts_dir(before[0])
 
 
+def alert_lines(app) -> list[str]:
+    """The lines of every alert box on a page (error, warning, info, success): the steward's
+    page lists what to fix in one summary box, coloured by its most serious line."""
+    boxes = (*app.error, *app.warning, *app.info, *app.success)
+    return [line for box in boxes for line in box.value.splitlines()]
+
+
 # The hostile-input corpus (issue 14), shared by its pipeline and browser tests.
 from tests.hostile_corpus import beacon, hostile_run  # noqa: E402, F401

@@ -13,7 +13,7 @@ import pandas as pd
 
 from assets.ingest.load import ingest_entity
 from data_contracts.settings import Settings
-from tests.conftest import run_pipeline
+from tests.conftest import alert_lines, run_pipeline
 from tests.dashboards.conftest import open_page
 from tests.test_ingest import PLAN_HEADER, plan_row, write
 
@@ -194,6 +194,6 @@ def test_rejections_and_notices_reach_the_runs_metadata_and_the_steward_page(
     monkeypatch.delenv("SIP_PUBLISH_DIR", raising=False)
     page = open_page("steward")
     errors = " ".join(e.value for e in page.error)
-    warnings = " ".join(w.value for w in page.warning)
+    alerts = " ".join(alert_lines(page))
     assert "filen kunde inte läsas som Parquet" in errors
-    assert "Lästes inte: plans" in warnings and "dubblett" in warnings
+    assert "Lästes inte: plans" in alerts and "dubblett" in alerts

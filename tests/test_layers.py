@@ -18,7 +18,7 @@ ALLOWED = {
 }
 # Shared modules of the assets layer; every other module belongs to one stage. Disclosure control
 # is a library the KPI and publish stages both call, not a stage with assets of its own.
-ASSETS_SHARED = {"resources", "run_params", "expectations", "disclosure"}
+ASSETS_SHARED = {"resources", "run_params", "expectations", "step_times", "disclosure"}
 
 
 def project_imports(path: Path) -> list[tuple[int, str]]:

@@ -167,7 +167,7 @@ def test_the_steward_sees_kept_and_withdrawn_deliveries_and_withdraws_with_a_rea
     from streamlit.testing.v1 import AppTest
 
     from data_contracts.settings import Settings
-    from tests.conftest import run_pipeline
+    from tests.conftest import alert_lines, run_pipeline
 
     landing = _landing(tmp_path)
     write(landing / "sip_plans" / "2026-03.csv", PLAN_HEADER, plan_row("SIP-4"))
@@ -200,7 +200,7 @@ def test_the_steward_sees_kept_and_withdrawn_deliveries_and_withdraws_with_a_rea
     app.switch_page("pages/steward.py")
     app.run()
     assert not app.exception, [e.message for e in app.exception]
-    shown = " ".join(i.value for i in app.info)
+    shown = " ".join(alert_lines(app))
     assert "SIP-planer, 2026\\-01\\.csv: filen finns inte längre i landningsmappen" in shown
     assert "Återkallad: SIP-planer, 2026\\-02\\.csv – av anna den" in shown
     assert "dubblett" in shown

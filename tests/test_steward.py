@@ -42,6 +42,7 @@ from data_contracts.contracts import ENTITIES, PACKAGE_DIR, load_contract
 from data_contracts.pii import find_pii
 from data_contracts.rule_catalogue import catalogue, describe_rule
 from data_contracts.settings import Settings
+from tests.conftest import alert_lines
 from tests.processes import free_port
 from tests.test_bad_inputs import PLAN_HEADER, csv_bytes, plan
 
@@ -197,17 +198,19 @@ def _steward_page(settings: Settings, monkeypatch: pytest.MonkeyPatch, **query: 
 def test_the_steward_page_warns_of_the_late_delivery_and_lists_the_fixes(
     steward_run, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    app = _steward_page(steward_run.settings, monkeypatch, delivery=f"sip_plans/{FIXES_FILE}")
-    warnings = [w.value for w in app.warning]
+    app = _steward_page(steward_run.settings, monkeypatch)
+    lines = alert_lines(app)
     assert any(
-        w.startswith("Försenad leverans av Deltagare i SIP-möten") and f"för {LATE_DAYS} dagar" in w
-        for w in warnings
-    ), warnings
-    assert not any("SIP-planer" in w for w in warnings)
+        "Försenad leverans av Deltagare i SIP-möten" in line and f"för {LATE_DAYS} dagar" in line
+        for line in lines
+    ), lines
+    assert not any("Försenad leverans av SIP-planer" in line for line in lines)
     errors = " ".join(e.value for e in app.error)
     assert "Avvisad: SIP-möten, 2026\\-11\\_garbage\\.csv – filen är inte en texttabell" in errors
     assert "Fel: None" not in errors and "binary" not in errors
+    # One combined fix list for every delivery; this file's rows are those planted in it.
     fixes = next(d.value for d in app.dataframe if "Förväntat" in d.value.columns)
+    fixes = fixes[fixes["Fil"] == FIXES_FILE]
     listed = {
         (row["Rad i filen"], row["Id"], row["Fält"], row["Regel"]) for _, row in fixes.iterrows()
     }
