@@ -14,6 +14,7 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
+from data_contracts.periods import GRAINS
 from data_contracts.settings import Settings
 
 
@@ -71,3 +72,23 @@ def has_table(table: str) -> bool:
 
 def run_info() -> dict:
     return query("SELECT * FROM marts.run_info").iloc[0].to_dict()
+
+
+def published_grains(kpi: str, dimension: str) -> tuple[str, ...]:
+    """The grains a KPI is published at for a breakdown: the publication plan's
+    (`marts.publication_plan`), or, in a serving file without the plan, the grains that have
+    rows."""
+    if has_table("publication_plan"):
+        plan = query(
+            "SELECT grains FROM marts.publication_plan WHERE kpi = ? AND dimension = ?",
+            [kpi, dimension],
+        )
+        grains = set(plan["grains"].iloc[0]) if len(plan) else set()
+    else:
+        grains = set(
+            query(
+                "SELECT DISTINCT period_grain FROM marts.kpi WHERE kpi = ? AND dimension = ?",
+                [kpi, dimension],
+            )["period_grain"]
+        )
+    return tuple(g for g in GRAINS if g in grains)

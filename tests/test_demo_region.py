@@ -1,8 +1,9 @@
 """The demo region of `make run` (5,000 plans, seed 42: the size of a county region's SIP data)
 publishes; what it publishes passes the complete disclosure audit, run here again apart from the
 pipeline's own blocking check; and the region's own quarters and years are hidden only when
-small themselves or when arithmetic leaves no choice (issue 23; `docs/decisions.md`). With the publication plan and cost-based complements this takes
-about a minute, so it is part of `make test`.
+small themselves or when arithmetic leaves no choice (issue 23; `docs/decisions.md`). With the
+publication plan and cost-based complements this takes about a minute, so it is part of
+`make test`.
 """
 
 from __future__ import annotations

@@ -66,6 +66,7 @@ def withdraw_form(deliveries: pd.DataFrame) -> None:
                 f"{entity_label(key.split('/', 1)[0])} · {key.split('/', 1)[1]}"
             ),
             key="withdraw_delivery",
+            placeholder=t("common.choose"),
         )
         reason = st.text_input(t("steward.withdraw_reason"), key="withdraw_reason")
         submitted = st.form_submit_button(t("steward.withdraw_button"), key="withdraw_submit")

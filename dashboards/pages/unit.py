@@ -49,6 +49,8 @@ if not explain_if_empty(view.own, threshold):
         selection=t("unit.compare_title", unit=unit, period=view.period_shown),
         title=t("unit.title"),
     )
+    if view.plan_note:
+        st.caption(view.plan_note)  # labels from the catalogue, not from data
 
 # --- the unit's trend: against all units for shares, rates and days; a count alone ----------------
 url_select(t("overview.trend_kpi"), COMPARED, "trend", kpi_label)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from dashboards.data import has_table, query
+from dashboards.data import published_grains, query
 from dashboards.figures import (
     Change,
     about,
@@ -154,26 +154,6 @@ def cells(grain: str, dimension: str, value: str) -> pd.DataFrame:
 
 def at_period(frame: pd.DataFrame, start) -> pd.DataFrame:
     return frame[frame["period_start"] == pd.Timestamp(start)].set_index("kpi")
-
-
-def published_grains(kpi: str, dimension: str) -> tuple[str, ...]:
-    """The grains a KPI is published at for a breakdown: the publication plan's
-    (`marts.publication_plan`), or, in a serving file without the plan, the grains that have
-    rows."""
-    if has_table("publication_plan"):
-        plan = query(
-            "SELECT grains FROM marts.publication_plan WHERE kpi = ? AND dimension = ?",
-            [kpi, dimension],
-        )
-        grains = set(plan["grains"].iloc[0]) if len(plan) else set()
-    else:
-        grains = set(
-            query(
-                "SELECT DISTINCT period_grain FROM marts.kpi WHERE kpi = ? AND dimension = ?",
-                [kpi, dimension],
-            )["period_grain"]
-        )
-    return tuple(g for g in GRAINS if g in grains)
 
 
 def breakdown_grain(chosen: str, published: tuple[str, ...]) -> str | None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from dashboards.data import query
+from dashboards.data import published_grains, query
 from dashboards.figures import about, kpi_catalogue
 from dashboards.i18n import kpi_label, t
 from dashboards.periods import first_data_month, first_full_period, period_text
@@ -40,6 +40,7 @@ class UnitView:
     trend_title: str
     trend_lines: list[tuple[str, pd.DataFrame]]
     trend_note: str  # why a count is drawn for the unit alone
+    plan_note: str  # the KPIs the publication plan does not publish for units at this grain
 
 
 def unit_view(info: dict, unit: str, grain: str, period, trend_kpi: str) -> UnitView:
@@ -60,6 +61,12 @@ def unit_view(info: dict, unit: str, grain: str, period, trend_kpi: str) -> Unit
     # hidden cell is empty and says so in its own column.
     cells = chosen.set_index(["kpi", "dimension"])
     rows = []
+    # KPI -> the grains the plan publishes it at for units, where the chosen one is not.
+    elsewhere = {
+        kpi: grains
+        for kpi in COMPARED
+        if grain not in (grains := published_grains(kpi, "initiating_unit"))
+    }
     for kpi in COMPARED:
         kind = about(catalogue, kpi, "kind", "count")
         row = {
@@ -113,4 +120,21 @@ def unit_view(info: dict, unit: str, grain: str, period, trend_kpi: str) -> Unit
         ),
         trend_lines=lines,
         trend_note=note,
+        plan_note=plan_note(elsewhere),
     )
+
+
+def plan_note(elsewhere: dict[str, tuple[str, ...]]) -> str:
+    """One line for the KPIs without a unit figure at this grain because the publication plan
+    publishes them for units at other grains only, or not at all."""
+    parts = [
+        t(
+            "unit.published_at",
+            kpi=kpi_label(kpi),
+            grains=t("common.and").join(t(f"grain.{g}").lower() for g in grains),
+        )
+        if grains
+        else t("unit.not_published", kpi=kpi_label(kpi))
+        for kpi, grains in elsewhere.items()
+    ]
+    return t("unit.plan_note", parts="; ".join(parts)) if parts else ""

@@ -167,7 +167,8 @@ def test_unit_page_compares_the_chosen_unit_with_the_region(
                 "ORDER BY period_start DESC LIMIT 1",
                 [kpi, dimension, value],
             ).fetchone()
-            if row[1]:
+            # Not published for units at this grain (the page says so in a line) or hidden.
+            if row is None or row[1]:
                 return "–"
             return f"{round(row[0] * (100 if kpi.endswith('_share') else 1), 1):g}".replace(
                 ".", ","

@@ -355,3 +355,45 @@ def test_a_part_year_is_drawn_apart_from_whole_years(serving_db) -> None:
     values = dict(zip(whole["x"], drawn(whole["y"]), strict=True))
     assert np.isnan(values["2026 (t.o.m. 31 okt)"]) and not np.isnan(values["2025"])
     assert part["x"][-1] == "2026 (t.o.m. 31 okt)" and part["line"]["dash"] == "dot"
+
+
+def test_the_unit_page_says_which_figures_the_plan_publishes_for_units_elsewhere(
+    serving_db,
+) -> None:
+    """Issue 23: a KPI the publication plan does not publish for units at the chosen grain has
+    no unit figure, and the page says at which grains it is published (or that it is not), in
+    one line, instead of an empty cell that reads like a hidden one."""
+    plan = mart(
+        serving_db,
+        "SELECT kpi, grains FROM marts.publication_plan WHERE dimension = 'initiating_unit' "
+        "AND kpi IN ? AND NOT list_contains(grains, 'month')",
+        [list(COMPARED)],
+    )
+    assert len(plan), "the test region publishes every compared KPI for units by month"
+    unit = mart(
+        serving_db,
+        "SELECT min(dimension_value) FROM marts.kpi WHERE dimension = 'initiating_unit'",
+    ).iloc[0, 0]
+    at = open_page("unit", unit=unit, grain="month")
+    [note] = [c.value for c in at.caption if c.value.startswith("Publiceras för enheter")]
+    for kpi, grains in plan.itertuples(index=False):
+        said = f"per {' och '.join(GRAIN_WORDS[g] for g in grains)}" if len(grains) else "inte alls"
+        assert f"{kpi_label(kpi)} {said}" in note
+    table = next(df.value for df in at.dataframe if "Enheten" in df.value.columns)
+    for kpi in plan["kpi"]:  # no unit figure, and not called hidden
+        [row] = table[table["Nyckeltal"] == kpi_label(kpi)].to_dict("records")
+        assert pd.isna(row["Enheten"]) or row["Enheten"] == "–"
+        assert "Enheten" not in row["Dold"]
+    # At a grain where everything compared is published for units, no such line.
+    at = open_page("unit", unit=unit, grain="year")
+    everywhere = mart(
+        serving_db,
+        "SELECT bool_and(list_contains(grains, 'year')) FROM marts.publication_plan "
+        "WHERE dimension = 'initiating_unit' AND kpi IN ?",
+        [list(COMPARED)],
+    ).iloc[0, 0]
+    captions = [c.value for c in at.caption if c.value.startswith("Publiceras för enheter")]
+    assert (captions == []) == bool(everywhere)
+
+
+GRAIN_WORDS = {"month": "månad", "quarter": "kvartal", "year": "år"}
