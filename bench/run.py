@@ -62,19 +62,18 @@ TARGET_LARGE_KPI_SECONDS = 120
 
 def targets(report: dict) -> dict:
     """Each target with what this run measured; `met` says whether it held."""
-    ingest = report["stages"]["ingest"]["detail"]["seconds"]
-    measured = {
-        "ingest_over_bare_read": (
+    measured = {"peak_rss_mib": (report["pipeline"]["peak_rss_mib"], TARGET_PEAK_RSS_MIB)}
+    if report["plans"] >= 1_000_000:  # issue 25's targets are for 1,000,000 plans
+        ingest = report["stages"]["ingest"]["detail"]["seconds"]
+        measured["ingest_over_bare_read"] = (
             round(ingest / report["bare_read"]["detail"]["seconds"], 2),
             TARGET_INGEST_OVER_BARE_READ,
-        ),
-        "peak_rss_mib": (report["pipeline"]["peak_rss_mib"], TARGET_PEAK_RSS_MIB),
-    }
-    if len(report["stages"]) == len(STAGES):  # the whole pipeline ran
-        measured["pipeline_wall_seconds"] = (
-            report["pipeline"]["wall_seconds"],
-            TARGET_PIPELINE_SECONDS,
         )
+        if len(report["stages"]) == len(STAGES):  # the whole pipeline ran
+            measured["pipeline_wall_seconds"] = (
+                report["pipeline"]["wall_seconds"],
+                TARGET_PIPELINE_SECONDS,
+            )
     disclosure = report.get("disclosure")
     if disclosure and report["shape"]["preset"] == "demo" and report["plans"] == 5000:
         measured["demo_suppression_and_audit_seconds"] = (
