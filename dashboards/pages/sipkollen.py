@@ -90,6 +90,18 @@ population = population_label(dimension, value, t("common.all"))
 suppressed_text = t("common.suppressed")
 
 
+def interval_bars(shown: pd.DataFrame) -> dict:
+    """Plotly error bars from each share to its 95 % interval, in per cent."""
+    return {
+        "type": "data",
+        "symmetric": False,
+        "array": (shown["ci_high"] - shown["share_positive"]) * 100,
+        "arrayminus": (shown["share_positive"] - shown["ci_low"]) * 100,
+        "color": COLOURS["text"],
+        "thickness": 2,
+    }
+
+
 def percent(share: float) -> float | None:
     return None if pd.isna(share) else round(share * 100, 1)
 
@@ -151,14 +163,7 @@ def statements_slide(height: int) -> None:
                 x=shown["share_positive"] * 100,
                 orientation="h",
                 marker_color=COLOURS["main"],
-                error_x={
-                    "type": "data",
-                    "symmetric": False,
-                    "array": (shown["ci_high"] - shown["share_positive"]) * 100,
-                    "arrayminus": (shown["share_positive"] - shown["ci_low"]) * 100,
-                    "color": COLOURS["text"],
-                    "thickness": 2,
-                },
+                error_x=interval_bars(shown),
                 hoverinfo="skip",
             ),
             go.Scatter(
@@ -267,14 +272,7 @@ def comparison_slide(by: str, title_key: str, height: int) -> None:
                 x=shown["share_positive"] * 100,
                 orientation="h",
                 marker_color=GROUP_COLOURS[index % len(GROUP_COLOURS)],
-                error_x={
-                    "type": "data",
-                    "symmetric": False,
-                    "array": (shown["ci_high"] - shown["share_positive"]) * 100,
-                    "arrayminus": (shown["share_positive"] - shown["ci_low"]) * 100,
-                    "color": COLOURS["text"],
-                    "thickness": 2,
-                },
+                error_x=interval_bars(shown),
                 hoverinfo="skip",
             ),
             row=1,

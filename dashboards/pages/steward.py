@@ -240,30 +240,21 @@ with fix_tab:
     if fixes.empty:
         st.success(t("steward.no_fix_list"))
     else:
-        by_entity, by_file, by_rule = st.columns(3)
-        entities = by_entity.multiselect(
-            t("steward.entity"),
-            list(dict.fromkeys(fixes["entity"])),
-            format_func=entity_label,
-            key="w_fix_entity",
-            placeholder=t("common.all"),
+        # Each filter narrows the next one's choices; none chosen means all.
+        filters = (
+            ("entity", "steward.entity", entity_label, "w_fix_entity"),
+            ("file", "steward.file", mask_text, "w_fix_file"),
+            ("rule_name", "steward.rule", str, "w_fix_rule"),
         )
-        fixes = fixes[fixes["entity"].isin(entities)] if entities else fixes
-        files = by_file.multiselect(
-            t("steward.file"),
-            list(dict.fromkeys(fixes["file"])),
-            format_func=mask_text,
-            key="w_fix_file",
-            placeholder=t("common.all"),
-        )
-        fixes = fixes[fixes["file"].isin(files)] if files else fixes
-        rules = by_rule.multiselect(
-            t("steward.rule"),
-            sorted(set(fixes["rule_name"])),
-            key="w_fix_rule",
-            placeholder=t("common.all"),
-        )
-        fixes = fixes[fixes["rule_name"].isin(rules)] if rules else fixes
+        for place, (column, label, shown_as, key) in zip(st.columns(3), filters, strict=True):
+            chosen = place.multiselect(
+                t(label),
+                list(dict.fromkeys(fixes[column])),
+                format_func=shown_as,
+                key=key,
+                placeholder=t("common.all"),
+            )
+            fixes = fixes[fixes[column].isin(chosen)] if chosen else fixes
         # Named by what it holds and the day it was made, for the source's administrator.
         scope = [fixes["entity"].iloc[0]] if fixes["entity"].nunique() == 1 else []
         scope += [PurePath(fixes["file"].iloc[0]).stem] if fixes["file"].nunique() == 1 else []

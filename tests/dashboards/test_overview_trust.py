@@ -16,17 +16,9 @@ from dashboards import exports
 from dashboards.figures import format_value
 from dashboards.formatting import period_label
 from dashboards.i18n import kpi_label, t
+from dashboards.views.overview import TILES
 from tests.dashboards.conftest import chart_specs, drawn, mart, open_page
 
-TILES = (
-    "days_need_to_meeting:p50",
-    "meeting_within_target_share",
-    "follow_up_booked_share",
-    "follow_up_on_time_share",
-    "follow_ups_overdue",
-    "active_plans",
-    "deviations_per_100_active",
-)
 # Shown precision per kind (factor, decimals): a change that rounds to 0 there is no change.
 PRECISION = {"share": (100, 0), "rate": (1, 1), "quantile": (1, 0), "count": (1, 0)}
 
