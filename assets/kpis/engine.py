@@ -268,12 +268,12 @@ def build_kpi_cells(con: duckdb.DuckDBPyConnection) -> int:
         CREATE OR REPLACE TABLE work.kpi_groups AS
         SELECT *, true AS flow FROM _monthly
         UNION ALL SELECT *, true FROM ({roll_ups})
-        UNION ALL SELECT *, false FROM ({quantiles})
-        UNION ALL SELECT *, false FROM ({_interval_counts_sql()})
-        UNION ALL SELECT *, false FROM ({_interval_days_sql()})
-        UNION ALL SELECT *, false FROM ({stock})
         """
     )
+    # One part at a time: as one UNION ALL their aggregates ran side by side and, on the
+    # national shape (2,000 units), outgrew the memory limit (quantiles do not spill).
+    for part in (quantiles, _interval_counts_sql(), _interval_days_sql(), stock):
+        con.execute(f"INSERT INTO work.kpi_groups SELECT *, false FROM ({part})")
     con.execute("DROP TABLE _monthly")
     quantile_rows = " UNION ALL ".join(
         f"SELECT '{kpi}' AS kpi, {i + 1} AS position, 'p{round(q * 100)}' AS label"
