@@ -48,7 +48,7 @@ def run_measured(command: list[str], env: dict[str, str]) -> dict:
     return measured
 
 
-# Issue 25's targets, for 1,000,000 plans in the demo shape on 2 cores (README: "Scale").
+# Issue 25's targets, for 1,000,000 plans in the demo shape on 2 cores (README: "Speed and scale").
 TARGET_PIPELINE_SECONDS = 90
 TARGET_INGEST_OVER_BARE_READ = 2.5
 TARGET_PEAK_RSS_MIB = 3 * 1024
