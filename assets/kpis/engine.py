@@ -271,7 +271,7 @@ def build_kpi_cells(con: duckdb.DuckDBPyConnection) -> int:
         """
     )
     # One part at a time: as one UNION ALL their aggregates ran side by side and, on the
-    # national shape (2,000 units), outgrew the memory limit (quantiles do not spill).
+    # national shape (2,000 units), outgrew the memory limit that each part alone stays under.
     for part in (quantiles, _interval_counts_sql(), _interval_days_sql(), stock):
         con.execute(f"INSERT INTO work.kpi_groups SELECT *, false FROM ({part})")
     con.execute("DROP TABLE _monthly")
