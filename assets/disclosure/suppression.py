@@ -20,8 +20,9 @@ nothing. A total whose members are hidden in twos or more is not suppressed for 
 
 Then the attacker (`attacker.py`) computes what all relations together leave open of every
 hidden count; where a count is still pinned narrower than the protection level, the cheapest
-published count sharing a relation with it (or one relation further out) is hidden too, until
-every hidden count is proven. `audit.py` checks the result independently.
+published count sharing a relation with it (or one relation further out) is hidden too, and
+where it is still pinned rounds later, the cheapest of every relation it is in, until every
+hidden count is proven. `audit.py` checks the result independently.
 """
 
 from __future__ import annotations
@@ -116,6 +117,9 @@ def _nearest_published(
         reached = further
 
 
+# A count still weak in this many rounds gets a published count of each of its relations.
+PINNED_ROUNDS = 3
+
 # How many candidates a widening pick tries before it accepts one that hides a region total.
 LOOK_AHEAD = 12
 
@@ -140,17 +144,38 @@ def _pick_and_close(
     return first if first is not None else decided
 
 
+def _one_per_relation(
+    counts: CountTable, by_count: sparse.csc_matrix, hidden: np.ndarray, count: int
+) -> list[int]:
+    """The cheapest published count of each relation `count` is in, the region's own quarters
+    and years left out: a count still pinned after one neighbour was hidden for it is pinned
+    through several relations at once, and each of them needs room."""
+    matrix = counts.relations
+    picks = []
+    for relation in by_count[:, [count]].indices:
+        members = matrix.indices[matrix.indptr[relation] : matrix.indptr[relation + 1]]
+        cheap = members[~hidden[members] & (counts.cost[members] < REGION_MEMBER)]
+        if cheap.size:
+            picks.append(_cheapest(cheap, counts))
+    return picks
+
+
 def _widen(
     counts: CountTable, decided: np.ndarray, protection: int, progress: Progress | None
 ) -> np.ndarray:
     """Where the relations together still pin a hidden count to a range narrower than the
     protection level (which the per-relation rule cannot see), hide the cheapest published
-    count near it too, and check the groups that changed again. Hiding a count only widens
-    every range (its published value was one of its possible values), so a count once proven
-    `protection` wide needs no proof in later rounds."""
+    count near it too, and check the groups that changed again. A count still pinned after
+    PINNED_ROUNDS rounds gets the cheapest published count of every relation it is in at once:
+    one neighbour a round can take hundreds of rounds where a count is pinned through several
+    relations (the national shape's unit quarters were; one round at once settled them), while
+    a region's counts settle within a round or two of single picks, which hide less. Hiding a
+    count only widens every range (its published value was one of its possible values), so a
+    count once proven `protection` wide needs no proof in later rounds."""
     by_count = counts.relations.tocsc()
     focus = None
     proven = np.zeros(counts.values.size, dtype=bool)
+    rounds_weak = np.zeros(counts.values.size, dtype=np.int64)
     for round_number in range(1, counts.values.size + 2):
         hidden, _ = counts.hidden_given(decided)
         if progress:
@@ -167,11 +192,24 @@ def _widen(
             break
         progress_before = decided.sum()
         before = hidden.copy()
-        for count in weak:
+        rounds_weak[weak] += 1
+        for count in (c for c in weak if rounds_weak[c] < PINNED_ROUNDS):
             hidden, _ = counts.hidden_given(decided)
             candidates = _nearest_published(counts, by_count, hidden, count)
             # No candidate: nothing is left to hide; the audit will name the count.
             decided = _pick_and_close(counts, decided, candidates, protection)
+        still_pinned = [c for c in weak if rounds_weak[c] >= PINNED_ROUNDS]
+        if still_pinned:
+            hidden, _ = counts.hidden_given(decided)
+            for count in still_pinned:
+                picks = _one_per_relation(counts, by_count, hidden, count)
+                if picks:
+                    decided[picks] = True
+                else:  # only the region's own quarters and years are left near it
+                    candidates = _nearest_published(counts, by_count, hidden, count)
+                    decided = _pick_and_close(counts, decided, candidates, protection)
+                    hidden, _ = counts.hidden_given(decided)
+            decided = complementary(counts, decided, protection)
         if decided.sum() == progress_before:
             break
         hidden, _ = counts.hidden_given(decided)
