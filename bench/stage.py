@@ -1,7 +1,11 @@
-"""Materialise one stage of the pipeline in this process and print its step timings as JSON.
+"""Materialise stages of the pipeline in one run in this process, as `make run` and the
+sensor's runs do, and print each stage's step timings as JSON.
 
-`bench.run` starts one process per stage so that each stage's peak memory can be measured on
-its own (the warehouse file carries the state from one stage to the next).
+    python -m bench.stage STAGE [STAGE ...]
+
+`bench.run` runs every stage in one process, so the pipeline's wall time and peak memory are
+those of one real run; a stage's seconds are the sum of its steps' (the warehouse file carries
+the state, so `python -m bench.stage kpi` repeats one stage on a warehouse a run left).
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ import json
 import sys
 import time
 
-from dagster import AssetSelection, DagsterEventType, materialize
+from dagster import AssetKey, AssetSelection, DagsterEventType, materialize
 
 from assets.step_times import METADATA_KEY
 
@@ -60,36 +64,53 @@ def numbers(events: list) -> dict:
     return found
 
 
-def main(stage: str) -> int:
+def stage_of_steps(events: list, stage_of_asset: dict[AssetKey, str]) -> dict[str, str]:
+    """Each step's stage, from the assets it materialised or checked."""
+    found = {}
+    for event in events:
+        if event.event_type == DagsterEventType.ASSET_MATERIALIZATION:
+            key = event.event_specific_data.materialization.asset_key
+        elif event.event_type == DagsterEventType.ASSET_CHECK_EVALUATION:
+            key = event.event_specific_data.asset_key
+        else:
+            continue
+        found[event.step_key] = stage_of_asset[key]
+    return found
+
+
+def main(stages: list[str]) -> int:
     from pipelines.definitions import all_assets, defs
 
+    graph = defs.resolve_asset_graph()
+    stage_of_asset = {key: name for name in stages for key in STAGES[name].resolve(graph)}
+    selection = AssetSelection.assets(*stage_of_asset)
     started = time.perf_counter()
     result = materialize(
-        all_assets,
-        selection=STAGES[stage],
-        resources=defs.resources,
-        raise_on_error=False,
+        all_assets, selection=selection, resources=defs.resources, raise_on_error=False
     )
     seconds = time.perf_counter() - started
-    steps = {
+    stage_of_step = stage_of_steps(result.all_events, stage_of_asset)
+    durations = {
         event.step_key: round(event.event_specific_data.duration_ms / 1000, 3)
         for event in result.all_events
         if event.event_type == DagsterEventType.STEP_SUCCESS
     }
-    print(
-        json.dumps(
-            {
-                "stage": stage,
-                "success": result.success,
-                "seconds": seconds,
-                "steps": steps,
-                "profile": profile(result.all_events),
-                "metadata": numbers(result.all_events),
-            }
-        )
-    )
+    report = {}
+    for name in stages:
+        events = [e for e in result.all_events if stage_of_step.get(e.step_key) == name]
+        steps = {step: d for step, d in durations.items() if stage_of_step.get(step) == name}
+        report[name] = {
+            "seconds": round(sum(steps.values()), 3),
+            "steps": steps,
+            "profile": profile(events),
+            "metadata": numbers(events),
+        }
+    print(json.dumps({"success": result.success, "seconds": seconds, "stages": report}))
     return 0 if result.success else 1
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1]))
+    unknown = [name for name in sys.argv[1:] if name not in STAGES]
+    if unknown or len(sys.argv) < 2:
+        raise SystemExit(f"usage: python -m bench.stage STAGE [STAGE ...]; stages: {list(STAGES)}")
+    sys.exit(main(sys.argv[1:]))
