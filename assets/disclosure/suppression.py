@@ -32,9 +32,14 @@ import time
 import duckdb
 import numpy as np
 from scipy import sparse
-from scipy.sparse.csgraph import connected_components
 
-from assets.disclosure.attacker import Progress, count_ranges, protected, whole_width
+from assets.disclosure.attacker import (
+    Progress,
+    count_ranges,
+    linked_groups,
+    protected,
+    whole_width,
+)
 from assets.disclosure.tables import REGION_MEMBER, CountTable
 from data_contracts.settings import protection_level_for
 
@@ -273,8 +278,5 @@ def apply_disclosure(
 
 def largest_group(counts: CountTable, hidden: np.ndarray) -> int:
     """The most hidden counts that relations tie into one group (one LP)."""
-    system = abs(counts.relations[:, np.flatnonzero(hidden)])
-    if system.shape[1] == 0:
-        return 0
-    _, group = connected_components((system.T @ system).tocsr(), directed=False)
-    return int(np.bincount(group).max())
+    _, group = linked_groups(counts.relations[:, np.flatnonzero(hidden)])
+    return int(np.bincount(group).max()) if group.size else 0
