@@ -115,9 +115,10 @@ def build_kpi_catalogue(con: duckdb.DuckDBPyConnection) -> int:
     publication = _publication_sv(con)
     rows["publication_sv"] = [publication.get(kpi) for kpi in rows["kpi"]]
     con.execute(
-        "CREATE OR REPLACE TABLE marts.kpi_catalogue AS SELECT kpi, kind, "
-        "additive_over_time::BOOLEAN AS additive_over_time, name_sv, name_en, "
+        "CREATE OR REPLACE TABLE marts.kpi_catalogue AS SELECT kpi, kind, name_sv, name_en, "
         "definition_sv, definition_en, unit, better, target::DOUBLE AS target, "
+        # SPEC §6's columns first, in its order; ours after them.
+        "additive_over_time::BOOLEAN AS additive_over_time, "
         "? AS target_is_example, publication_sv FROM rows ORDER BY kpi",
         [targets.example],
     )
