@@ -53,8 +53,9 @@ def kpi_catalogue(query) -> pd.DataFrame:
 
 def about(catalogue: pd.DataFrame, kpi: str, column: str, default=None):
     """One catalogue column of a KPI; `default` for a code this run did not publish (a run with
-    no meeting held yet has no days to the first meeting)."""
-    if kpi not in catalogue.index:
+    no meeting held yet has no days to the first meeting) or a column an older serving file
+    does not have."""
+    if kpi not in catalogue.index or column not in catalogue.columns:
         return default
     found = catalogue.loc[kpi, column]
     return default if found is None or (isinstance(found, float) and math.isnan(found)) else found

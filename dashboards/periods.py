@@ -72,24 +72,37 @@ def first_full_period(grain: str, first_month) -> pd.Timestamp:
 
 @dataclass(frozen=True)
 class Comparison:
-    """What a tile's change compares: cells of `grain` at `current` and `earlier`."""
+    """What a tile's change compares: cells of `grain` at `current` and `earlier`; or, with
+    `months`, the sums of that many month cells from each (a part-year or part-quarter against
+    the same months a year earlier, for KPIs that add up over months: `dashboards.to_date`)."""
 
     grain: str
     current: pd.Timestamp
     earlier: pd.Timestamp
     text: str
+    months: int | None = None
+
+
+def month_span(start, end) -> str:
+    """'jan–okt' for the months from `start` to `end` of one year ('okt' for one month)."""
+    names = formatting.MONTHS[current_language()]
+    first, last = names[pd.Timestamp(start).month - 1], names[pd.Timestamp(end).month - 1]
+    return first if first == last else f"{first}–{last}"
 
 
 def comparison(grain: str, period, as_of, first_month) -> Comparison | str:
     """A complete period is compared with the previous one; an incomplete one with the same
-    span a year earlier when the marts publish that span as a period (a month or a quarter),
-    else with nothing. Periods of the data's ramp-up are never compared with. Returns the
-    comparison or the reason there is none."""
+    span a year earlier: as a period where the marts publish that span as one (a month or a
+    quarter), else as the same whole months summed where the as-of date ends a month, else with
+    nothing. Periods of the data's ramp-up are never compared with. Returns the comparison or
+    the reason there is none."""
     period, as_of = pd.Timestamp(period), pd.Timestamp(as_of)
+    months = None
     if is_complete(grain, period, as_of):
         current, earlier, compared_grain = period, periods_before(grain, period), grain
         text = t("tile.vs_previous", period=formatting.period_label(grain, earlier))
     else:
+        current, earlier = period, periods_before("year", period)
         span = next(
             (
                 g
@@ -98,15 +111,18 @@ def comparison(grain: str, period, as_of, first_month) -> Comparison | str:
             ),
             None,
         )
-        if span is None:
-            months = formatting.MONTHS[current_language()]
-            span = f"{months[period.month - 1]}–{months[as_of.month - 1]} {as_of.year}"
-            return t("tile.no_same_span", span=f"{span}, {until_text(as_of)}")
-        current, earlier, compared_grain = period, periods_before("year", period), span
-        text = t("tile.vs_same_span", period=formatting.period_label(span, earlier))
+        if span is not None:
+            compared_grain = span
+            text = t("tile.vs_same_span", period=formatting.period_label(span, earlier))
+        elif last_day("month", as_of) == as_of:
+            compared_grain = "month"
+            months = (as_of.year - period.year) * 12 + as_of.month - period.month + 1
+            text = t("tile.vs_same_months", months=month_span(period, as_of), year=earlier.year)
+        else:
+            return t("tile.no_same_span", span=f"{month_span(period, as_of)} {as_of.year}")
     if earlier < first_full_period(compared_grain, first_month):
         return t("tile.no_earlier")
-    return Comparison(compared_grain, current, earlier, text)
+    return Comparison(compared_grain, current, earlier, text, months)
 
 
 def period_filters(

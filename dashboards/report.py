@@ -28,6 +28,7 @@ TREND_PERIODS = {"month": 13, "quarter": 8, "year": 5}
 class Tile:
     label: str
     value: str
+    change: str  # as on the page's tile; what it compares is the report's change note
     n: str
     target: str
     status: str
@@ -40,6 +41,7 @@ class OverviewReport:
     subtitle: str
     footer: str
     suppression_note: str
+    change_note: str  # the page's one line: what the changes compare, or why there are none
     tiles: list[Tile]
     trends_title: str
     trends_note: str  # why the trend starts where it does: body text, not part of the heading
@@ -56,6 +58,7 @@ def overview_report(view: Overview) -> OverviewReport:
         Tile(
             tile.long_label,
             tile.shown,
+            tile.change.text if tile.change else "",
             ""
             if tile.base is None
             else t(
@@ -88,6 +91,7 @@ def overview_report(view: Overview) -> OverviewReport:
         subtitle=t("report.subtitle", period=view.period_shown, population=view.population),
         footer=t("report.footer", as_of=as_of, created=plain_date(pd.Timestamp.now())),
         suppression_note=t("report.suppression", threshold=int(info["suppression_threshold"])),
+        change_note=view.change_note,
         tiles=tiles,
         trends_title=t(
             "report.trends",
@@ -112,10 +116,14 @@ def render_overview(report: OverviewReport) -> bytes:
     doc.paragraph(report.footer)
     doc.paragraph(report.suppression_note, size=9)
     doc.heading(t("report.tiles"), size=12)
+    doc.paragraph(report.change_note, size=SMALL)
     doc.table(
-        [t(f"report.columns.{c}") for c in ("kpi", "value", "n", "target", "status")],
-        [[tile.label, tile.value, tile.n, tile.target, tile.status] for tile in report.tiles],
-        widths=(70, 28, 28, 24, 30),
+        [t(f"report.columns.{c}") for c in ("kpi", "value", "change", "n", "target", "status")],
+        [
+            [tile.label, tile.value, tile.change, tile.n, tile.target, tile.status]
+            for tile in report.tiles
+        ],
+        widths=(62, 22, 26, 24, 20, 26),
         fills=[tile.status_colour for tile in report.tiles],
     )
     doc.heading(report.trends_title, size=12)

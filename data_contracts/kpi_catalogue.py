@@ -24,8 +24,10 @@ class KpiEntry:
     unit: str
     better: str
     # Only for codes published outside marts.kpi (the pooled SIP-kollen share of the overview's
-    # tile): marts.kpi carries the kind of every other code.
+    # tile): marts.kpi carries the kind of every other code. Likewise whether its numerator and
+    # denominator add up over months (the engine knows it of every other code).
     kind: str | None = None
+    additive_over_time: bool | None = None
 
 
 @dataclass(frozen=True)

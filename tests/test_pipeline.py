@@ -159,6 +159,9 @@ def test_kind_period_complete_and_catalogue_follow_spec_6(demo_pipeline: Pipelin
         catalogue = con.execute(
             "SELECT kpi, kind, name_sv, better, target, target_is_example FROM marts.kpi_catalogue"
         ).df()
+        additive = dict(
+            con.execute("SELECT kpi, additive_over_time FROM marts.kpi_catalogue").fetchall()
+        )
     assert kinds["deviations_per_100_active"] == "rate"
     assert kinds["days_need_to_meeting:p90"] == "quantile"
     assert kinds["closure_reason_share:goals_met"] == "share"
@@ -173,3 +176,17 @@ def test_kind_period_complete_and_catalogue_follow_spec_6(demo_pipeline: Pipelin
     assert by_code.loc["days_need_to_meeting:p50", "better"] == "lower"
     assert by_code.loc["meeting_within_target_share", "target"] == 0.8
     assert catalogue["target_is_example"].all()
+    # Whether months add up, published so that a dashboard sums months only for flows: counts
+    # and shares of events dated in the period do; stocks, a rate over a stock and quantiles
+    # do not.
+    assert None not in additive.values()
+    for code in ("needs_identified", "meeting_within_target_share", "follow_up_on_time_share"):
+        assert additive[code] is True, code
+    for code in (
+        "active_plans",
+        "follow_ups_overdue",
+        "waiting_for_meeting",
+        "deviations_per_100_active",
+        "days_need_to_meeting:p50",
+    ):
+        assert additive[code] is False, code

@@ -26,7 +26,14 @@ QUANTILE_NAMES = {
 }
 
 
-def _row(kpi: str, kind: str, catalogue: dict, targets: dict[str, float], settings: dict) -> dict:
+def _row(
+    kpi: str,
+    kind: str,
+    additive: bool | None,
+    catalogue: dict,
+    targets: dict[str, float],
+    settings: dict,
+) -> dict:
     base, _, sub = kpi.partition(":")
     if base not in catalogue:
         raise KeyError(f"KPI {kpi!r} has no entry in data_contracts/kpi_catalogue.yaml")
@@ -42,6 +49,7 @@ def _row(kpi: str, kind: str, catalogue: dict, targets: dict[str, float], settin
     return {
         "kpi": kpi,
         "kind": kind,
+        "additive_over_time": additive,
         "name_sv": name_sv,
         "name_en": name_en,
         "definition_sv": entry.definition_sv.format(**settings),
@@ -85,17 +93,32 @@ def build_kpi_catalogue(con: duckdb.DuckDBPyConnection) -> int:
         "follow_up_tolerance_days": params.follow_up_tolerance_days,
     }
     settings["survey_statements"] = len(load_survey().questions)
-    codes = con.execute("SELECT DISTINCT kpi, kind FROM work.kpi_cells ORDER BY kpi").fetchall()
-    # Codes drawn from other marts (the pooled SIP-kollen share) have their kind in the YAML.
-    codes += [(code, entry.kind) for code, entry in catalogue.items() if entry.kind]
+    # Whether a code's numerator and denominator add up over months (flows do; stocks, rates
+    # over a stock and quantiles do not): published, so that a dashboard sums months only
+    # where that is right, instead of guessing from the code.
+    codes = con.execute(
+        "SELECT kpi, kind, bool_and(additive_over_time) FROM work.kpi_cells "
+        "GROUP BY kpi, kind ORDER BY kpi"
+    ).fetchall()
+    # Codes drawn from other marts (the pooled SIP-kollen share) have these in the YAML.
+    codes += [
+        (code, entry.kind, entry.additive_over_time)
+        for code, entry in catalogue.items()
+        if entry.kind
+    ]
     rows = pd.DataFrame(
-        [_row(kpi, kind, catalogue, targets.values, settings) for kpi, kind in codes]
+        [
+            _row(kpi, kind, additive, catalogue, targets.values, settings)
+            for kpi, kind, additive in codes
+        ]
     )
     publication = _publication_sv(con)
     rows["publication_sv"] = [publication.get(kpi) for kpi in rows["kpi"]]
     con.execute(
         "CREATE OR REPLACE TABLE marts.kpi_catalogue AS SELECT kpi, kind, name_sv, name_en, "
         "definition_sv, definition_en, unit, better, target::DOUBLE AS target, "
+        # SPEC §6's columns first, in its order; ours after them.
+        "additive_over_time::BOOLEAN AS additive_over_time, "
         "? AS target_is_example, publication_sv FROM rows ORDER BY kpi",
         [targets.example],
     )

@@ -30,9 +30,11 @@ from dashboards.periods import (
     comparison,
     first_data_month,
     first_full_period,
+    month_span,
     period_start_of,
     period_text,
 )
+from dashboards.to_date import to_date_pair
 from data_contracts.contracts import SURVEY_DIMENSIONS
 from data_contracts.periods import GRAINS
 
@@ -186,18 +188,10 @@ def overview(
     population = population_label(dimension, value, t("overview.population_all"))
 
     compared = comparison(grain, period, as_of, first_month)
-    now = before = pd.DataFrame()
-    if isinstance(compared, Comparison):
-        compared_cells = cells(compared.grain, dimension, value)
-        now = at_period(compared_cells, compared.current)
-        before = at_period(compared_cells, compared.earlier)
-    tiles = [_tile(kpi, current, now, before) for kpi in TILES]
+    pairs = _compared_values(compared, dimension, value) if isinstance(compared, Comparison) else {}
+    tiles = [_tile(kpi, current, pairs.get(kpi)) for kpi in TILES]
     tiles.append(_survey_tile(grain, period, dimension, value, as_of))
-    change_note = compared.text if isinstance(compared, Comparison) else compared
-    if isinstance(compared, Comparison) and any(
-        tile.change is None for tile in tiles if tile.kpi in TILES
-    ):
-        change_note += ". " + t("tile.some_without_change")
+    change_note = _change_note(compared, tiles)
     breakdown = _breakdown(
         grain, period, as_of, trend_kpi, breakdown_dimension, dimension, value, population
     )
@@ -210,7 +204,7 @@ def overview(
         population=population,
         period_shown=period_shown,
         first_month=first_month,
-        change_note=change_note[:1].upper() + change_note[1:],
+        change_note=change_note,
         tiles=tiles,
         series=series.reset_index(drop=True),
         trend_kpi=trend_kpi,
@@ -242,7 +236,72 @@ def target_of(kpi: str) -> float | None:
     return None if target is None else float(target)
 
 
-def _tile(kpi: str, current: pd.DataFrame, now: pd.DataFrame, before: pd.DataFrame) -> Tile:
+def _compared_values(
+    compared: Comparison, dimension: str, value: str
+) -> dict[str, tuple[float, float]]:
+    """Per tile KPI, (now, earlier) as the comparison reads them: two published cells, or for a
+    part-year the same months summed (`dashboards.to_date`), only for KPIs the catalogue says
+    add up over months and only where every month is published."""
+    compared_cells = cells(compared.grain, dimension, value)
+    now = at_period(compared_cells, compared.current)
+    before = at_period(compared_cells, compared.earlier)
+    catalogue = _catalogue()
+    pairs = {}
+    for kpi in TILES:
+        if compared.months is None:
+            pair = _published_pair(now, before, kpi)
+        else:
+            pair = to_date_pair(
+                compared_cells,
+                kpi,
+                about(catalogue, kpi, "kind", "count"),
+                bool(about(catalogue, kpi, "additive_over_time", False)),
+                compared.current,
+                compared.earlier,
+                compared.months,
+                "month" in published_grains(kpi, dimension),
+            )
+        if pair is not None:
+            pairs[kpi] = pair
+    return pairs
+
+
+def _published_pair(
+    now: pd.DataFrame, before: pd.DataFrame, kpi: str
+) -> tuple[float, float] | None:
+    """The values of two cells of `kpi`, where both are published."""
+    if kpi not in now.index or kpi not in before.index:
+        return None
+    pair = (now.loc[kpi], before.loc[kpi])
+    if any(bool(c["suppressed"]) or pd.isna(c["value"]) for c in pair):
+        return None
+    return float(pair[0]["value"]), float(pair[1]["value"])
+
+
+def _change_note(compared: Comparison | str, tiles: list[Tile]) -> str:
+    """One line per page: what the changes compare, and that some tiles show none; or, where no
+    tile shows a change, why. No line promises a change that no tile shows."""
+    if not isinstance(compared, Comparison):
+        note = compared
+    elif all(tile.change is None for tile in tiles):
+        note = t("tile.none_comparable")
+        if compared.months:
+            last = compared.current + pd.DateOffset(months=compared.months - 1)
+            note = t(
+                "tile.none_to_date",
+                months=month_span(compared.current, last),
+                year=compared.current.year,
+                earlier=compared.earlier.year,
+            )
+    elif any(tile.change is None for tile in tiles if tile.kpi in TILES):
+        without = "tile.some_without_to_date" if compared.months else "tile.some_without_change"
+        note = f"{compared.text}. {t(without)}"
+    else:
+        note = compared.text
+    return note[:1].upper() + note[1:]
+
+
+def _tile(kpi: str, current: pd.DataFrame, pair: tuple[float, float] | None) -> Tile:
     catalogue = _catalogue()
     kind = about(catalogue, kpi, "kind", "count")
     better = about(catalogue, kpi, "better", "neither")
@@ -254,11 +313,10 @@ def _tile(kpi: str, current: pd.DataFrame, now: pd.DataFrame, before: pd.DataFra
     if target is not None and figure is not None and not suppressed:
         shown_status = status(figure, target, better)
         decimals = decimals_against(figure, target, kind, better)
+    # A hidden figure shows no change either: a change beside "Dold" reads as a figure.
     delta = None
-    if kpi in now.index and kpi in before.index:
-        pair = (now.loc[kpi], before.loc[kpi])
-        if not any(bool(c["suppressed"]) or pd.isna(c["value"]) for c in pair):
-            delta = change(pair[0]["value"] - pair[1]["value"], kind, better)
+    if pair is not None and figure is not None and not suppressed:
+        delta = change(pair[0] - pair[1], kind, better)
     base = None
     if row is not None and kind != "count" and not suppressed and pd.notna(row["denominator"]):
         base = int(row["denominator"])

@@ -92,7 +92,8 @@ def test_filtered_overview_says_whole_region_status_and_part_period(
     )
     expect(tile.last).to_contain_text("mål 80 %")
     expect(tile.last).to_contain_text("målet")  # "Når målet" or "Når inte målet"
-    expect(main).to_contain_text("perioden är inte slut (jan–okt 2026")
+    # A municipality is published per year only: no months to sum, said in one line.
+    expect(main).to_contain_text("alla månader jan–okt publicerade både 2026 och 2025")
     # SIP-kollen has no municipality breakdown: its tile says it shows the whole region.
     expect(main).to_contain_text("SIP-kollen, andel positiva svar – hela regionen")
     # The breakdown's title says it is the whole region, with the region's reference line.

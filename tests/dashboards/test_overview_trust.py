@@ -93,10 +93,10 @@ def test_an_incomplete_period_is_marked_and_compared_like_for_like(serving_db) -
     assert difference != 0
     assert active.delta == f"{difference:+,.0f}".replace(",", "\u00a0")
     assert "samma period förra året (okt 2025)" in captions(at)
-    # 2026 (January to October) has no like span published: no delta, and the tile says why.
+    # 2026 (January to October) is no published span a year earlier: it is compared with the
+    # same months of 2025, summed from their month cells (tests/dashboards/test_year_to_date.py).
     at = open_page("overview", grain="year", period="2026-01-01")
-    assert all(not m.delta for m in at.metric)
-    assert "perioden är inte slut (jan–okt 2026" in captions(at)
+    assert "samma månader 2025 (jan–okt)" in captions(at)
     # The trend starts after the month the data begins in, and marks the part-period.
     trend = chart_titled(at, "per år")
     assert trend["data"][0]["x"] == ["2025", "2026 (t.o.m. 31 okt)"]
