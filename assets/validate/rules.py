@@ -117,7 +117,10 @@ def _field_rules(field: Field, run_date: date) -> list[tuple[str, str]]:
         rules.append(
             (f"orphan:{field.name}", f"{value} IS NOT NULL AND ref_{field.name}.found IS NULL")
         )
-    return rules
+    # A value masked at ingest is judged by its `pii:` rule alone: what the masked text would
+    # break says nothing about the value that was delivered.
+    masked = f"list_contains(coalesce(r._masked, []::VARCHAR[]), {quote_literal(field.name)})"
+    return [(name, f"({condition}) AND NOT {masked}") for name, condition in rules]
 
 
 def _reference_joins(contract: Contract) -> str:
@@ -180,34 +183,20 @@ def _judged_sql(
             return f"{column} AS {quote_ident(f.name)}"
         return f"TRY_CAST({column} AS {SQL_TYPES.get(f.type, 'VARCHAR')}) AS {quote_ident(f.name)}"
 
-    rules = [(f, rule) for f in contract.fields for rule in _field_rules(f, run_date)]
+    rules = [rule for f in contract.fields for rule in _field_rules(f, run_date)]
     unique_rules, unique_joins = _unique_joins(entity, contract)
-
-    def broken(guarded: bool) -> str:
-        """The rules the row breaks; `guarded`: a field masked at ingest is judged by its
-        `pii:` rule alone (what the masked text would break says nothing about the value
-        that was delivered)."""
-        listed = ", ".join(
-            f"CASE WHEN ({condition}) "
-            + (f"AND NOT list_contains(r._masked, {quote_literal(f.name)}) " if guarded else "")
-            + f"THEN {quote_literal(name)} END"
-            for f, (name, condition) in rules
-        )
-        unique = "".join(
-            f", CASE WHEN {condition} THEN {quote_literal(name)} END"
-            for name, condition in unique_rules
-        )
-        return f"list_filter([{listed}{unique}], lambda rule: rule IS NOT NULL)"
-
+    rule_list = ", ".join(
+        f"CASE WHEN {condition} THEN {quote_literal(name)} END"
+        for name, condition in rules + unique_rules
+    )
     return f"""
         WITH r AS (SELECT *, {", ".join(typed)} FROM raw.{entity} AS r
                    WHERE r._file IN ({", ".join(map(quote_literal, files))}))
         SELECT {", ".join(accepted(f) for f in newest.fields)}, r._file, r._row,
-               -- nearly every row has nothing masked: only the others pay for the guard
-               CASE WHEN r._masked IS NULL THEN {broken(False)}
-                    ELSE list_concat({broken(True)},
-                                     list_transform(r._masked, lambda masked: 'pii:' || masked))
-               END AS _rules
+               list_concat(
+                   list_filter([{rule_list}], lambda rule: rule IS NOT NULL),
+                   list_transform(r._masked, lambda masked: 'pii:' || masked)
+               ) AS _rules
         FROM r
         {_reference_joins(contract)}
         {unique_joins}
