@@ -52,7 +52,7 @@ test-browser: setup browser-deps
 
 # The first make run from a fresh clone, the demo and large region shapes, BENCH_PLANS
 # (default 1,000,000) plans in the demo's shape, then the national shape (1,000,000 plans over
-# 290 municipalities and 2,000 units; about half an hour); one JSON report each (README:
+# 290 municipalities and 2,000 units; its KPI stage alone took 17 minutes); one JSON report each (README:
 # "Speed and scale").
 bench: setup browser-deps
 	$(RUN) python -m bench.first_run --report bench/first-run.json
