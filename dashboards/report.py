@@ -65,8 +65,8 @@ def overview_report(view: Overview) -> OverviewReport:
                 "report.answers" if tile.kpi == "sipkollen_positive_share" else "report.n",
                 n=number(tile.base),
             ),
-            format_value(target_of(tile.kpi), False, tile.kind)
-            if target_of(tile.kpi) is not None
+            format_value(target_of(view.catalogue, tile.kpi), False, tile.kind)
+            if target_of(view.catalogue, tile.kpi) is not None
             else "",
             tile.status[0] if tile.status else t("report.no_target"),
             None
@@ -165,7 +165,7 @@ def _trend(kpi: str, kind: str, view: Overview, series: pd.DataFrame) -> LineCha
         for v, s in zip(rows["value"], rows["suppressed"], strict=True)
     ]
     hidden = [label for label, v in zip(labels, values, strict=True) if v is None]
-    target = target_of(kpi)
+    target = target_of(view.catalogue, kpi)
     return LineChart(
         kpi_label(kpi),
         labels,

@@ -139,7 +139,7 @@ with st.expander(t("glossary.title")):
 url_select(t("overview.trend_kpi"), TREND_KPIS, "trend", kpi_label)
 trend = view.series[view.series["kpi"] == trend_kpi].reset_index(drop=True)
 if not explain_if_empty(trend, threshold, view.trend_title):
-    target = target_of(trend_kpi)
+    target = target_of(view.catalogue, trend_kpi)
     fig, table = trend_chart(
         [(kpi_label(trend_kpi), trend)],
         grain,

@@ -123,6 +123,7 @@ class Funnel:
 @dataclass(frozen=True)
 class Overview:
     info: dict
+    catalogue: pd.DataFrame  # `marts.kpi_catalogue`, read once for the whole view
     grain: str
     period: pd.Timestamp
     dimension: str
@@ -178,6 +179,8 @@ def overview(
     breakdown_dimension: str,
 ) -> Overview:
     as_of = pd.Timestamp(info["as_of"])
+    # Read once: every tile, title and bar asks it (each read of the query cache is a copy).
+    catalogue = kpi_catalogue(query)
     first_month = first_data_month(query)
     every = cells(grain, dimension, value)
     current = at_period(every, period)
@@ -188,15 +191,28 @@ def overview(
     population = population_label(dimension, value, t("overview.population_all"))
 
     compared = comparison(grain, period, as_of, first_month)
-    pairs = _compared_values(compared, dimension, value) if isinstance(compared, Comparison) else {}
-    tiles = [_tile(kpi, current, pairs.get(kpi)) for kpi in TILES]
-    tiles.append(_survey_tile(grain, period, dimension, value, as_of))
+    pairs = (
+        _compared_values(catalogue, compared, dimension, value)
+        if isinstance(compared, Comparison)
+        else {}
+    )
+    tiles = [_tile(catalogue, kpi, current, pairs.get(kpi)) for kpi in TILES]
+    tiles.append(_survey_tile(catalogue, grain, period, dimension, value, as_of))
     change_note = _change_note(compared, tiles)
     breakdown = _breakdown(
-        grain, period, as_of, trend_kpi, breakdown_dimension, dimension, value, population
+        catalogue,
+        grain,
+        period,
+        as_of,
+        trend_kpi,
+        breakdown_dimension,
+        dimension,
+        value,
+        population,
     )
     return Overview(
         info=info,
+        catalogue=catalogue,
         grain=grain,
         period=pd.Timestamp(period),
         dimension=dimension,
@@ -208,8 +224,8 @@ def overview(
         tiles=tiles,
         series=series.reset_index(drop=True),
         trend_kpi=trend_kpi,
-        trend_kind=about(_catalogue(), trend_kpi, "kind", "count"),
-        trend_definition=definition(_catalogue(), trend_kpi),
+        trend_kind=about(catalogue, trend_kpi, "kind", "count"),
+        trend_definition=definition(catalogue, trend_kpi),
         trend_title=t(
             "overview.trend_title",
             kpi=kpi_label(trend_kpi),
@@ -227,17 +243,13 @@ def overview(
     )
 
 
-def _catalogue() -> pd.DataFrame:
-    return kpi_catalogue(query)
-
-
-def target_of(kpi: str) -> float | None:
-    target = about(_catalogue(), kpi, "target")
+def target_of(catalogue: pd.DataFrame, kpi: str) -> float | None:
+    target = about(catalogue, kpi, "target")
     return None if target is None else float(target)
 
 
 def _compared_values(
-    compared: Comparison, dimension: str, value: str
+    catalogue: pd.DataFrame, compared: Comparison, dimension: str, value: str
 ) -> dict[str, tuple[float, float]]:
     """Per tile KPI, (now, earlier) as the comparison reads them: two published cells, or for a
     part-year the same months summed (`dashboards.to_date`), only for KPIs the catalogue says
@@ -245,7 +257,6 @@ def _compared_values(
     compared_cells = cells(compared.grain, dimension, value)
     now = at_period(compared_cells, compared.current)
     before = at_period(compared_cells, compared.earlier)
-    catalogue = _catalogue()
     pairs = {}
     for kpi in TILES:
         if compared.months is None:
@@ -301,14 +312,15 @@ def _change_note(compared: Comparison | str, tiles: list[Tile]) -> str:
     return note[:1].upper() + note[1:]
 
 
-def _tile(kpi: str, current: pd.DataFrame, pair: tuple[float, float] | None) -> Tile:
-    catalogue = _catalogue()
+def _tile(
+    catalogue: pd.DataFrame, kpi: str, current: pd.DataFrame, pair: tuple[float, float] | None
+) -> Tile:
     kind = about(catalogue, kpi, "kind", "count")
     better = about(catalogue, kpi, "better", "neither")
     row = current.loc[kpi] if kpi in current.index else None
     figure = None if row is None or pd.isna(row["value"]) else float(row["value"])
     suppressed = row is not None and bool(row["suppressed"])
-    target = target_of(kpi)
+    target = target_of(catalogue, kpi)
     shown_status, decimals = None, None
     if target is not None and figure is not None and not suppressed:
         shown_status = status(figure, target, better)
@@ -344,7 +356,9 @@ def _tile(kpi: str, current: pd.DataFrame, pair: tuple[float, float] | None) -> 
     )
 
 
-def _survey_tile(grain: str, period, dimension: str, value: str, as_of) -> Tile:
+def _survey_tile(
+    catalogue: pd.DataFrame, grain: str, period, dimension: str, value: str, as_of
+) -> Tile:
     """SIP-kollen's eight statements pooled. SIP-kollen has its own breakdowns (SPEC §5): it
     follows the selection where it has that breakdown and says it shows the whole region where
     it has not. The pooled answers have no like period to compare with: no change."""
@@ -385,12 +399,13 @@ def _survey_tile(grain: str, period, dimension: str, value: str, as_of) -> Tile:
         change=None,
         target="",
         status=None,
-        definition=definition(_catalogue(), kpi),
+        definition=definition(catalogue, kpi),
         note=" · ".join(notes),
     )
 
 
 def _breakdown(
+    catalogue: pd.DataFrame,
     grain: str,
     period,
     as_of,
@@ -422,7 +437,6 @@ def _breakdown(
         "AND kpi = ? ORDER BY dimension_value",
         [shown_grain, shown_period, by, kpi],
     )
-    catalogue = _catalogue()
     kind = about(catalogue, kpi, "kind", "count")
     complete = bool(rows["period_complete"].all()) if len(rows) else None
     shown_text = period_text(shown_grain, shown_period, as_of, complete)
