@@ -17,7 +17,7 @@ from dashboards.figures import format_value
 from dashboards.i18n import current_language, t
 from dashboards.palette import COLOURS, FONT_SIZE, GROUP_COLOURS
 from dashboards.periods import is_complete, period_text, until_text
-from dashboards.tables import readable_table
+from dashboards.tables import markdown_table, readable_table
 from data_contracts.safe_text import plain_html, plain_markdown
 
 # No mode bar: its labels are English ("Download plot as a png", "Zoom"; Streamlit's Plotly has
@@ -71,7 +71,7 @@ def style(fig: go.Figure, title: str, height: int = 480) -> go.Figure:
 def show_chart(fig: go.Figure, table: pd.DataFrame | None = None, height="content") -> None:
     """The chart as the code styled it, and under it its data as a table: the text alternative
     for readers who cannot see the chart, reachable by keyboard (an expander, then a plain HTML
-    table a screen reader walks cell by cell).
+    table a screen reader walks cell by cell, from `markdown_table`).
 
     `table` holds what the chart draws, with headers from the label catalogue; a suppressed cell
     holds `t("common.suppressed")`, never 0 or an empty value. `height="stretch"` fills the
@@ -82,7 +82,7 @@ def show_chart(fig: go.Figure, table: pd.DataFrame | None = None, height="conten
         return
     title = html.unescape((fig.layout.title.text or "").replace("<br>", " "))
     with st.expander(t("common.chart_table", title=plain_markdown(title))):
-        st.table(readable_table(table), hide_index=True)
+        st.markdown(markdown_table(readable_table(table)))
 
 
 def bar_chart(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from pathlib import Path
 
 import duckdb
@@ -12,6 +13,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from data_contracts.safe_text import WORD_JOINER
 from tests.conftest import PipelineRun
 
 APP = str(Path(__file__).resolve().parents[2] / "dashboards" / "app.py")
@@ -55,6 +57,27 @@ def chart_specs(at: AppTest) -> list[dict]:
         if "text" in title:
             title["text"] = title["text"].replace("<br>", " ")
     return specs
+
+
+def chart_tables(at: AppTest) -> list[pd.DataFrame]:
+    """The charts' table alternatives (`dashboards.tables.markdown_table`), cells as shown."""
+    return [_markdown_table(m.value) for m in at.markdown if is_markdown_table(m.value)]
+
+
+def is_markdown_table(text: str) -> bool:
+    return text.startswith("| ") and "\n| --- |" in text
+
+
+def _markdown_table(text: str) -> pd.DataFrame:
+    header, _rule, *rows = (
+        [_shown(cell) for cell in re.split(r"(?<!\\) \| ", line[2:-2])]
+        for line in text.splitlines()
+    )
+    return pd.DataFrame(rows, columns=header)
+
+
+def _shown(cell: str) -> str:
+    return re.sub(r"\\(.)", r"\1", cell).replace(WORD_JOINER, "")
 
 
 def drawn(values) -> numpy.ndarray:

@@ -20,7 +20,14 @@ from dashboards.i18n import kpi_label
 from dashboards.report import overview_report
 from dashboards.views.overview import overview
 from dashboards.views.unit import COMPARED
-from tests.dashboards.conftest import chart_specs, drawn, mart, open_page
+from tests.dashboards.conftest import (
+    chart_specs,
+    chart_tables,
+    drawn,
+    is_markdown_table,
+    mart,
+    open_page,
+)
 
 HIDDEN_WHY = "dold för att skydda enskilda personer"
 # How earlier versions explained a hidden value: as small groups only, which is false for
@@ -35,10 +42,11 @@ def _texts(at) -> list[str]:
         e.value
         for kind in ("title", "subheader", "markdown", "caption", "info")
         for e in at.get(kind)
+        if not is_markdown_table(e.value)
     ]
     texts += [f"{m.label} {m.value} {m.delta or ''}" for m in at.metric]
     texts += [e.label for e in at.expander]
-    for frame in [*(d.value for d in at.dataframe), *(tb.value for tb in at.table)]:
+    for frame in [*(d.value for d in at.dataframe), *chart_tables(at)]:
         texts += [str(c) for c in frame.columns]
         texts += [str(v) for v in frame.to_numpy().ravel()]
     for spec in chart_specs(at):
@@ -300,7 +308,7 @@ def test_shares_by_municipality_get_a_funnel_plot_with_control_limits(serving_db
     assert xs == sorted(groups["denominator"].astype(float))
     assert funnel["layout"]["xaxis"]["type"] == "log"
     # Its table alternative, with each group's verdict.
-    table = next(t.value for t in at.table if "Jämfört med hela regionen" in t.value.columns)
+    table = next(t for t in chart_tables(at) if "Jämfört med hela regionen" in t.columns)
     assert len(table) == len(groups)
     # A count by municipality, or a share by age band, is no funnel.
     at = open_page("overview", grain="year", trend="meeting_within_target_share", by="age_band")

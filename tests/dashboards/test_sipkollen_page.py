@@ -10,7 +10,7 @@ import pandas as pd
 import pypdfium2
 
 from dashboards.i18n import catalogue
-from tests.dashboards.conftest import chart_specs, drawn, mart, open_page
+from tests.dashboards.conftest import chart_specs, chart_tables, drawn, mart, open_page
 
 SUPPRESSED = catalogue("sv")["common.suppressed"]  # the one word for a hidden value
 
@@ -64,7 +64,7 @@ def test_every_chart_has_its_data_as_a_table(serving_db) -> None:
         "AND dimension = 'all' ORDER BY question_id",
         [period],
     )
-    statements = at.table[0].value
+    statements = chart_tables(at)[0]
     assert list(statements.columns) == [
         "Påstående",
         "Andel Ja (%)",
@@ -85,16 +85,16 @@ def test_every_chart_has_its_data_as_a_table(serving_db) -> None:
         "AND period_start = ? AND dimension = 'respondent' AND suppressed",
         [period],
     ).iloc[0, 0]
-    shares = at.table[-1].value["Andel Ja (%)"].tolist()
+    shares = chart_tables(at)[-1]["Andel Ja (%)"].tolist()
     assert shares.count(SUPPRESSED) == by_respondent
     assert "0" not in shares
 
 
 def test_english_tables_use_english_number_formats(serving_db) -> None:
     at = open_page("sipkollen", grain="quarter", lang="en")
-    shares = at.table[0].value["Share Yes (%)"].tolist()
+    shares = chart_tables(at)[0]["Share Yes (%)"].tolist()
     assert any("." in s for s in shares) and not any("," in s for s in shares)
-    swedish = open_page("sipkollen", grain="quarter").table[0].value["Andel Ja (%)"].tolist()
+    swedish = chart_tables(open_page("sipkollen", grain="quarter"))[0]["Andel Ja (%)"].tolist()
     assert any("," in s for s in swedish)
 
 
@@ -164,9 +164,7 @@ def test_comparisons_show_n_and_the_interval(serving_db) -> None:
     drawn_shares = [x for trace in bars for x in drawn(trace["x"])]
     assert len(drawn_shares) == len(shown)
     # The table beside the chart holds the same: share, interval and n per group.
-    table = next(
-        tb.value for tb in at.table if "Svarande" in tb.value.columns and "Antal svar" in tb.value
-    )
+    table = next(tb for tb in chart_tables(at) if "Svarande" in tb.columns and "Antal svar" in tb)
     assert list(table.columns) == [
         "Påstående",
         "Svarande",
