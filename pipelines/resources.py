@@ -42,6 +42,9 @@ def warehouse_resource(settings: Settings) -> Warehouse:
             # Spill under the warehouse folder (not /tmp), where the next run cleans up.
             "temp_directory": str(settings.duckdb_temp_dir),
             "preserve_insertion_order": False,
+            # A checkpoint when the asset's connection closes, not at every commit whose log
+            # passed 16 MB: ingest committed one file at a time and rewrote the file each time.
+            "checkpoint_threshold": "1GB",
         },
     )
 
