@@ -11,8 +11,11 @@ the page's script has finished and every chart is drawn.
 - filter change: the grain changed on the warm overview and unit pages, until the page shows
   the new choice drawn.
 
-Reads the serving file of SIP_WAREHOUSE; prints one JSON line for `bench.run`. Chromium is
-Debian's (`CHROMIUM`, default /usr/bin/chromium), driven by Playwright.
+The reference pages (a heading only; a heading and one two-bar Plotly chart) are timed the
+same way in the same run: the floor the machine sets for any Streamlit page, against which the
+app's own cost shows. Reads the serving file of SIP_WAREHOUSE; prints one JSON line for
+`bench.run`. Chromium is Debian's (`CHROMIUM`, default /usr/bin/chromium), driven by
+Playwright.
 """
 
 from __future__ import annotations
@@ -20,10 +23,12 @@ from __future__ import annotations
 import json
 import os
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 from data_contracts.settings import Settings
-from tests.app_server import serve_app
+from tests.app_server import serve_app, serve_script
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 VIEWPORT = {"width": 1440, "height": 900}
@@ -36,6 +41,17 @@ PAGES = {
 }
 # Issue 26: on 2 cores, with the 1,000,000-plan serving file.
 TARGETS = {"cold_seconds": 1.5, "warm_seconds": 1.0, "filter_change_seconds": 0.5}
+# The floor this machine sets for any Streamlit page, timed the same way in the same run, as
+# the bare read is ingest's reference: name -> (script, Plotly charts it draws).
+REFERENCE_PAGES = {
+    "heading_only": ('import streamlit as st\n\nst.title("Rubrik")\n', 0),
+    "one_plotly_chart": (
+        "import plotly.graph_objects as go\nimport streamlit as st\n\n"
+        'st.title("Rubrik")\n'
+        'st.plotly_chart(go.Figure(go.Bar(x=["a", "b"], y=[1, 2])), theme=None)\n',
+        1,
+    ),
+}
 
 # The page is drawn: Streamlit's script has run to its end (the app's script state, which the
 # frontend sets when the server says so; the running indicator shows only after a delay, so
@@ -115,8 +131,15 @@ def measure(settings: Settings) -> dict:
         for name, page_spec in PAGES.items():
             with serve_app(settings) as url:
                 pages[name] = measure_page(browser, url, page_spec)
+        reference = {}
+        with tempfile.TemporaryDirectory() as folder:
+            for name, (source, _charts) in REFERENCE_PAGES.items():
+                script = Path(folder) / f"{name}.py"
+                script.write_text(source)
+                with serve_script(script) as url:
+                    reference[name] = measure_page(browser, url, ("/", None, None, None))
         browser.close()
-    return {"targets": TARGETS, "pages": pages}
+    return {"targets": TARGETS, "pages": pages, "reference_pages": reference}
 
 
 def main() -> int:

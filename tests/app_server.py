@@ -46,6 +46,24 @@ def serve_app(
     the block ends; stopped with every child."""
     port = port or free_port()
     server = start_in_own_group(streamlit_command(port, *options), app_env(settings, **env), ROOT)
+    yield from _until_stopped(server, port)
+
+
+@contextmanager
+def serve_script(script: Path) -> Iterator[str]:
+    """Any Streamlit script served on its own, from its folder, with Streamlit's defaults."""
+    port = free_port()
+    command = [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port)]
+    server = start_in_own_group(
+        [*command, "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+        {"PATH": "/usr/bin:/bin", "HOME": str(script.parent)},
+        script.parent,
+    )
+    yield from _until_stopped(server, port)
+
+
+def _until_stopped(server, port: int) -> Iterator[str]:
+    """The server's URL once it listens; at the end, the server stopped with every child."""
     try:
         deadline = time.time() + 60
         while time.time() < deadline:
