@@ -43,7 +43,7 @@ def warehouse_resource(settings: Settings) -> Warehouse:
             "temp_directory": str(settings.duckdb_temp_dir),
             "preserve_insertion_order": False,
             # A checkpoint when the asset's connection closes, not at every commit whose log
-            # passed 16 MB: ingest committed one file at a time and rewrote the file each time.
+            # passed 16 MB: ingest commits one file at a time and checkpointed after each.
             "checkpoint_threshold": "1GB",
         },
     )
