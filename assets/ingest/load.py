@@ -30,8 +30,7 @@ from data_contracts.contracts import (
     normalise_header,
 )
 from data_contracts.pii import (
-    NEEDS_NORMALISING,
-    PREFILTER,
+    MAY_HOLD_PII,
     candidate_sql,
     mask_file_name,
     mask_sql,
@@ -308,7 +307,7 @@ def _masked_delivery_sql(con: duckdb.DuckDBPyConnection, columns: list[str]) -> 
         # The detector is expensive to plan as well as to run (near a second per file for all
         # columns), so it is built only for the columns of the flagged rows that could hold a
         # finding: those the prefilter, or a character normalising could change, flags.
-        could = quote_literal(f"{PREFILTER}|{NEEDS_NORMALISING}")
+        could = quote_literal(MAY_HOLD_PII)
         flags = con.execute(
             "SELECT "
             + ", ".join(f"coalesce(bool_or(regexp_matches({r}, {could})), false)" for r in refs)
